@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmon x86 instruction decoder for MMIO emulation and instruction skipping.
+ * Pure logic: no kernel dependencies beyond <linux/types.h>, so the same
+ * file is compiled into vmon.ko and into the host-side unit tests
+ * (selftests/unit/), where a tiny shim provides the types.
+ */
+#ifndef VMON_INSN_H
+#define VMON_INSN_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include "unit_shim.h"
+#endif
+
+#define VMON_INSN_MAX_LEN	15
+
+enum vmon_insn_kind {
+	VMON_INSN_LOAD,		/* memory -> register (MOV, MOVZX, MOVSX) */
+	VMON_INSN_STORE_REG,	/* register -> memory */
+	VMON_INSN_STORE_IMM,	/* immediate -> memory */
+};
+
+struct vmon_mmio_insn {
+	enum vmon_insn_kind kind;
+	unsigned int len;	/* total instruction length in bytes */
+	unsigned int size;	/* memory access size: 1, 2, 4 or 8 */
+	unsigned int dst_size;	/* LOAD: register write size (1,2,4,8) */
+	bool sign_extend;	/* LOAD: MOVSX/MOVSXD */
+	int reg;		/* GPR index 0..15 (LOAD dst / STORE_REG src) */
+	bool high8;		/* reg is AH/CH/DH/BH (no REX, size 1) */
+	u64 imm;		/* STORE_IMM value (already sign-extended) */
+	int seg;		/* segment override 0..5 (ES,CS,SS,DS,FS,GS), -1 */
+};
+
+/*
+ * Decode the instruction in @bytes (@avail valid bytes) executing in a
+ * @mode-bit code segment (16, 32 or 64). Returns 0, -EINVAL for an
+ * instruction that is not a supported MMIO access, or -EAGAIN when
+ * @avail is too short.
+ */
+int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
+		     struct vmon_mmio_insn *out);
+
+/*
+ * Value a STORE writes: @regs is the GPR file indexed like enum vmon_reg.
+ * Truncated to insn->size bytes.
+ */
+u64 vmon_insn_store_value(const struct vmon_mmio_insn *insn, const u64 *regs);
+
+/*
+ * Write @data (insn->size bytes read from MMIO) into the destination
+ * register with x86 semantics: 8/16-bit writes merge, 32-bit writes zero
+ * the upper half, MOVZX/MOVSX extend to dst_size.
+ */
+void vmon_insn_apply_load(int reg, bool high8, unsigned int size,
+			  unsigned int dst_size, bool sign_extend,
+			  u64 *regs, u64 data);
+
+/*
+ * Length of a simple intercepted instruction at @bytes, prefixes included
+ * (used when the CPU has no next-RIP save): HLT, CPUID, RDMSR, WRMSR,
+ * RDTSC, RDTSCP, RDPMC, INVD, WBINVD, XSETBV, VMCALL, VMMCALL, the SVM
+ * instructions (VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA),
+ * MONITOR/MWAIT, PAUSE, INT3/INTn/INTO, IN/OUT (all forms), INS/OUTS,
+ * INVLPG, MOV to/from CRn/DRn. Returns the length or -EINVAL.
+ */
+int vmon_insn_length(const u8 *bytes, unsigned int avail, int mode);
+
+/*
+ * Decode MOV to/from a control or debug register (0F 20/21/22/23):
+ * *@crdr = register number, *@gpr = GPR index, *@to_crdr = write to the
+ * CR/DR, *@len = instruction length. Returns 0 or -EINVAL.
+ */
+int vmon_decode_mov_crdr(const u8 *bytes, unsigned int avail, int mode,
+			 int *crdr, int *gpr, bool *to_crdr, unsigned int *len);
+
+/*
+ * The segment override prefix of the instruction at @bytes, or -1.
+ */
+int vmon_insn_seg_override(const u8 *bytes, unsigned int avail, int mode);
+
+#endif /* VMON_INSN_H */

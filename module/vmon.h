@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmon core: the objects shared by the arch-neutral core (module/), the
+ * vendor backends (svm/, vmx/) and nested paging (npt_ept/).
+ *
+ * Lock legend used on struct fields (bhyve style):
+ *   (o)  set once at creation, read-only afterwards
+ *   (l)  vm->lock
+ *   (s)  vm->slots_lock to write; SRCU (vm->srcu) or vm->slots_lock to read
+ *   (m)  vm->mmu_lock
+ *   (v)  vcpu->mutex (held by every vCPU ioctl, including KVM_RUN)
+ *   (a)  atomic / lockless with the ordering documented at the use
+ */
+#ifndef VMON_H
+#define VMON_H
+
+#include <linux/kvm.h>
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/xarray.h>
+#include <linux/mmu_notifier.h>
+#include <linux/kref.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+
+#define VMON_MAX_VCPUS		1024
+#define VMON_MAX_VCPU_ID	4096
+#define VMON_MAX_MEMSLOTS	512	/* KVM_USER_MEM_SLOTS-like */
+#define VMON_MAX_CPUID_ENTRIES	256
+#define VMON_RUN_MMAP_PAGES	2	/* kvm_run + PIO data page */
+#define VMON_PIO_PAGE_OFFSET	1	/* == KVM_PIO_PAGE_OFFSET on x86 */
+
+/* Guest general purpose registers, in the hardware encoding order. */
+enum vmon_reg {
+	VMON_RAX, VMON_RCX, VMON_RDX, VMON_RBX,
+	VMON_RSP, VMON_RBP, VMON_RSI, VMON_RDI,
+	VMON_R8, VMON_R9, VMON_R10, VMON_R11,
+	VMON_R12, VMON_R13, VMON_R14, VMON_R15,
+	VMON_NR_GPRS,
+};
+
+struct vmon_vm;
+struct vmon_vcpu;
+
+/* ---------------------------------------------------------------- */
+/* Memory slots                                                      */
+
+struct vmon_memslot {
+	u32 id;			/* (o) as_id 0 only: KVM slot number */
+	u32 flags;		/* (o) KVM_MEM_* */
+	u64 base_gfn;		/* (o) */
+	u64 npages;		/* (o) */
+	unsigned long hva;	/* (o) userspace_addr */
+};
+
+/*
+ * An immutable snapshot of the slot set, published with RCU (SRCU) and
+ * replaced wholesale on every KVM_SET_USER_MEMORY_REGION. Slots are sorted
+ * by base_gfn and never overlap.
+ */
+struct vmon_memslots {
+	int nr;
+	struct vmon_memslot slots[];
+};
+
+/* Lookup helpers; caller holds vm->srcu (or vm->slots_lock). */
+struct vmon_memslot *vmon_gfn_to_memslot(struct vmon_vm *vm, u64 gfn);
+/* Copy to/from guest-physical memory through the memslots (may sleep). */
+int vmon_read_guest(struct vmon_vm *vm, u64 gpa, void *data, unsigned long len);
+int vmon_write_guest(struct vmon_vm *vm, u64 gpa, const void *data,
+		     unsigned long len);
+
+/* ---------------------------------------------------------------- */
+/* Two-dimensional paging (NPT / EPT): npt_ept/tdp.c                 */
+
+/*
+ * Vendor half of nested paging: only the entry format and the hardware
+ * invalidation differ between NPT and EPT. The walk, the on-demand fault
+ * path and the mmu-notifier coherence are common (npt_ept/tdp.c).
+ */
+struct vmon_tdp_format {
+	const char *name;
+	int levels;				/* 4 (5 not used yet) */
+	u64 (*make_table)(phys_addr_t table_pa);	/* non-leaf entry */
+	u64 (*make_leaf)(u64 pfn, bool writable, bool exec);
+	bool (*is_present)(u64 pte);
+	u64 (*pte_pa)(u64 pte);			/* address in an entry */
+};
+
+extern const struct vmon_tdp_format vmon_npt_format;
+extern const struct vmon_tdp_format vmon_ept_format;
+
+struct vmon_tdp {
+	const struct vmon_tdp_format *fmt;	/* (o) */
+	u64 *root;				/* (o) top-level table */
+	phys_addr_t root_pa;			/* (o) */
+	unsigned long nr_tables;		/* (m) */
+};
+
+/* Result of a nested page fault. */
+enum vmon_tdp_fault_result {
+	VMON_TDP_MAPPED,	/* mapping installed; re-enter the guest */
+	VMON_TDP_MMIO,		/* no slot or write to a RO slot: emulate */
+	VMON_TDP_RETRY,		/* raced with an invalidation; re-enter */
+};
+
+int vmon_tdp_init(struct vmon_vm *vm);	/* root + mmu notifier */
+void vmon_tdp_destroy(struct vmon_vm *vm);	/* frees every table */
+/*
+ * Resolve a fault at @gpa. @write/@exec describe the access. Returns a
+ * vmon_tdp_fault_result or a negative errno (-ENOMEM, -EFAULT when the
+ * slot's userspace mapping is bad: becomes an exit to userspace).
+ * Called from the vCPU thread, preemptible, IRQs on.
+ */
+int vmon_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write, bool exec);
+/*
+ * Remove every mapping of [gfn, gfn + npages) and make sure no vCPU
+ * uses a stale translation when this returns (kicks vCPUs in guest mode).
+ */
+void vmon_tdp_zap_gfn_range(struct vmon_vm *vm, u64 gfn, u64 npages);
+
+/*
+ * Core (module/run.c): bump vm->tlb_flush_gen and wait until every vCPU
+ * that is in guest mode has left it; each vCPU flushes (ops->flush_tlb)
+ * before its next entry when it sees a new generation. Call with IRQs
+ * enabled, after the page-table change is visible; may be called with
+ * mmu_lock held (it only spins).
+ */
+void vmon_flush_remote_tlbs(struct vmon_vm *vm);
+
+/* ---------------------------------------------------------------- */
+/* Backend operations: the one table between core and vendor code.  */
+
+struct vmon_backend_ops {
+	const char *name;			/* "svm" / "vmx" */
+	const struct vmon_tdp_format *tdp;
+
+	/* Module load/unload (process context). */
+	int (*hardware_setup)(void);		/* checks + per-cpu alloc */
+	void (*hardware_unsetup)(void);
+
+	/*
+	 * Per-CPU enable/disable, called on the CPU itself with IRQs off
+	 * (from on_each_cpu or the CPU hotplug callbacks). enable returns
+	 * -EBUSY when another hypervisor holds the CPU.
+	 */
+	int (*cpu_enable)(void);
+	void (*cpu_disable)(void);
+
+	/* Called once per VM / vCPU, process context. */
+	int (*vm_init)(struct vmon_vm *vm);
+	void (*vm_destroy)(struct vmon_vm *vm);
+	int (*vcpu_create)(struct vmon_vcpu *vcpu);
+	void (*vcpu_free)(struct vmon_vcpu *vcpu);
+	/* Architectural reset (KVM_CREATE_VCPU, triple fault). */
+	void (*vcpu_reset)(struct vmon_vcpu *vcpu);
+
+	/*
+	 * State access, under vcpu->mutex with the vCPU not running.
+	 * GPRs, RIP and RFLAGS live in struct vmon_vcpu (core owned): the
+	 * backend loads them into hardware in run() and stores them back.
+	 */
+	void (*get_sregs)(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs);
+	int (*set_sregs)(struct vmon_vcpu *vcpu, const struct kvm_sregs *s);
+	/* Returns 0, or 1 if the MSR is not handled by the backend. */
+	int (*get_msr)(struct vmon_vcpu *vcpu, u32 index, u64 *data);
+	/* Returns 0, 1 (not handled), or -EINVAL for a bad value. */
+	int (*set_msr)(struct vmon_vcpu *vcpu, u32 index, u64 data,
+		       bool host_initiated);
+	u64 (*get_cr)(struct vmon_vcpu *vcpu, int cr);	/* 0, 3, 4 */
+	u64 (*get_efer)(struct vmon_vcpu *vcpu);
+	/* CPU mode for decoding: 16, 32 or 64 (CS.D/CS.L/CR0.PE/VM). */
+	int (*get_cpu_mode)(struct vmon_vcpu *vcpu);
+	u64 (*get_cs_base)(struct vmon_vcpu *vcpu);
+	int (*get_cpl)(struct vmon_vcpu *vcpu);
+	/* Segment base for string I/O (VCPU_SREG_* from asm/kvm_host.h). */
+	u64 (*get_seg_base)(struct vmon_vcpu *vcpu, int seg);
+	void (*set_tsc_offset)(struct vmon_vcpu *vcpu, u64 offset);
+
+	/* Queue an exception for the next entry (#GP, #UD, ...). */
+	void (*queue_exception)(struct vmon_vcpu *vcpu, u8 vector,
+				bool has_error, u32 error_code);
+
+	/*
+	 * Make this vCPU's translations (guest and nested) stale-free on
+	 * the next entry. Called with IRQs off right before run().
+	 */
+	void (*flush_tlb)(struct vmon_vcpu *vcpu);
+
+	/*
+	 * Enter the guest once. Called with preemption and IRQs disabled on
+	 * the CPU the vCPU will run on; returns with IRQs still disabled
+	 * (host interrupts that caused the exit are taken when the core
+	 * re-enables them). Must not sleep.
+	 */
+	void (*run)(struct vmon_vcpu *vcpu);
+
+	/*
+	 * Handle the exit recorded by run(), preemptible with IRQs on:
+	 * > 0 re-enter the guest, 0 exit to userspace (kvm_run filled),
+	 * < 0 errno returned from KVM_RUN.
+	 */
+	int (*handle_exit)(struct vmon_vcpu *vcpu);
+
+	/* Length of the instruction at RIP when the hardware gave it. */
+	bool (*next_rip)(struct vmon_vcpu *vcpu, u64 *rip);
+	/* Instruction bytes the hardware captured (decode assists). */
+	int (*insn_bytes)(struct vmon_vcpu *vcpu, u8 *buf, unsigned int len);
+};
+
+extern const struct vmon_backend_ops *vmon_ops;
+extern const struct vmon_backend_ops vmon_svm_ops;
+extern const struct vmon_backend_ops vmon_vmx_ops;
+
+/* Vendor detection at load; each returns 0 or -ENODEV/-EPERM + a log line. */
+int svm_detect(void);
+int vmx_detect(void);
+
+/* ---------------------------------------------------------------- */
+/* VM                                                                */
+
+struct vmon_vm {
+	struct kref ref;			/* (a) fd + vCPUs */
+	struct mm_struct *mm;			/* (o) creator's mm */
+	struct mutex lock;			/* vCPU creation, VM ioctls */
+	struct xarray vcpus;			/* (l) write, (a) read */
+	int nr_vcpus;				/* (l) */
+
+	struct mutex slots_lock;		/* memslot updates */
+	struct srcu_struct srcu;		/* memslot readers */
+	struct vmon_memslots __rcu *slots;	/* (s) */
+
+	spinlock_t mmu_lock;			/* TDP tables */
+	struct vmon_tdp tdp;			/* (m) */
+	struct mmu_notifier mmu_notifier;	/* (o) */
+	unsigned long mmu_invalidate_seq;	/* (m) */
+	long mmu_invalidate_in_progress;	/* (m) */
+	/* Bumped (under mmu_lock) when a vCPU TLB flush is needed. */
+	atomic_t tlb_flush_gen;			/* (a) */
+
+	void *vendor;				/* (o) backend's per-VM data */
+};
+
+/* ---------------------------------------------------------------- */
+/* vCPU                                                              */
+
+enum vmon_vcpu_mode {
+	VMON_OUTSIDE_GUEST,
+	VMON_IN_GUEST,		/* between the last check and VMRUN/VMENTRY */
+};
+
+/* What KVM_RUN must finish before it re-enters the guest. */
+enum vmon_pending {
+	VMON_PENDING_NONE,
+	VMON_PENDING_PIO_IN,	/* copy kvm_run PIO data to RAX or memory */
+	VMON_PENDING_MMIO_READ,	/* write kvm_run->mmio.data to a register */
+};
+
+struct vmon_vcpu {
+	struct vmon_vm *vm;			/* (o) */
+	u32 vcpu_id;				/* (o) */
+	struct mutex mutex;
+	struct kvm_run *run;			/* (o) shared with userspace */
+
+	/* Guest state owned by the core; loaded/stored by backend run(). */
+	u64 regs[VMON_NR_GPRS];			/* (v) */
+	u64 rip;				/* (v) */
+	u64 rflags;				/* (v) */
+	u64 xcr0;				/* (v) guest XCR0 */
+	u64 apic_base;				/* (v) */
+	u64 pat;				/* (v) */
+	u32 mp_state;				/* (v) KVM_MP_STATE_* */
+	struct fpu_guest guest_fpu;		/* (v) */
+
+	struct kvm_cpuid_entry2 *cpuid;		/* (v) KVM_SET_CPUID2 table */
+	int cpuid_nent;				/* (v) */
+
+	/* Exit completion state carried from one KVM_RUN to the next. */
+	enum vmon_pending pending;		/* (v) */
+	struct {
+		int reg;			/* destination GPR */
+		u8 size;			/* access size */
+		u8 dst_size;			/* register write size */
+		bool sign_extend;
+		bool high8;			/* AH/CH/DH/BH */
+		u64 next_rip;
+	} mmio;					/* (v) */
+	struct {
+		bool string;			/* INS: data goes to ES:RDI */
+		bool rep;
+		u8 size;
+		u32 count;
+		u64 next_rip;
+		u64 gva;			/* INS destination (linear) */
+		bool df;
+	} pio;					/* (v) */
+
+	int cpu;				/* (v) last host CPU */
+	int mode;				/* (a) enum vmon_vcpu_mode */
+	int tlb_flush_gen;			/* (v) last flush seen */
+
+	/* Statistics, read by the stats interfaces. */
+	struct {
+		u64 exits;
+		u64 io_exits;
+		u64 mmio_exits;
+		u64 tdp_faults;
+		u64 halt_exits;
+		u64 signal_exits;
+	} stat;					/* (v) */
+
+	void *vendor;				/* (o) backend's per-vCPU data */
+};
+
+/* ---------------------------------------------------------------- */
+/* Core services the backends call from handle_exit().               */
+
+/* Skip the intercepted instruction (uses next_rip() or decodes). */
+int vmon_skip_insn(struct vmon_vcpu *vcpu);
+/* CPUID leaf from the vCPU table, dynamic bits applied; advances RIP. */
+int vmon_emulate_cpuid(struct vmon_vcpu *vcpu);
+/* RDMSR/WRMSR from the guest (ECX = index); injects #GP on failure. */
+int vmon_emulate_rdmsr(struct vmon_vcpu *vcpu);
+int vmon_emulate_wrmsr(struct vmon_vcpu *vcpu);
+/* XSETBV from the guest. */
+int vmon_emulate_xsetbv(struct vmon_vcpu *vcpu);
+
+struct vmon_io_exit {
+	u16 port;
+	u8 size;		/* 1, 2 or 4 */
+	bool in;
+	bool string;
+	bool rep;
+	u8 addr_size;		/* 2, 4 or 8 (string forms) */
+	int seg;		/* VCPU_SREG_* for OUTS source, -1 if unknown */
+	u64 next_rip;
+};
+/* Port I/O: fills kvm_run for KVM_EXIT_IO (returns 0) or an error exit. */
+int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io);
+/* A nested page fault: map it, or emulate MMIO (returns >0, 0 or <0). */
+int vmon_handle_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write,
+			  bool exec);
+int vmon_exit_hlt(struct vmon_vcpu *vcpu);
+int vmon_exit_shutdown(struct vmon_vcpu *vcpu);
+int vmon_exit_fail_entry(struct vmon_vcpu *vcpu, u64 reason);
+/* KVM_EXIT_INTERNAL_ERROR with suberror and up to 4 data words. */
+int vmon_exit_internal_error(struct vmon_vcpu *vcpu, u32 suberror,
+			     int ndata, const u64 *data);
+
+/* Host-wide hardware enable refcount (module/hw.c). */
+int vmon_hw_get(void);		/* first VM: enable on all CPUs */
+void vmon_hw_put(void);		/* last VM: disable on all CPUs */
+
+/* Module-wide: device, VM and vCPU file operations. */
+int vmon_dev_init(void);
+void vmon_dev_exit(void);
+long vmon_create_vm(void);
+int vmon_create_vcpu(struct vmon_vm *vm, u32 id);
+void vmon_vm_put(struct vmon_vm *vm);
+long vmon_vcpu_run(struct vmon_vcpu *vcpu);
+
+/* Fetch up to @len instruction bytes at CS:RIP through guest paging. */
+int vmon_fetch_insn(struct vmon_vcpu *vcpu, u8 *buf, unsigned int len);
+/* Translate a guest linear address (guest page tables). */
+int vmon_gva_to_gpa(struct vmon_vcpu *vcpu, u64 gva, bool write, u64 *gpa);
+
+#define vmon_pr_info(fmt, ...)	pr_info("vmon: " fmt, ##__VA_ARGS__)
+#define vmon_pr_err(fmt, ...)	pr_err("vmon: " fmt, ##__VA_ARGS__)
+
+#endif /* VMON_H */
