@@ -31,6 +31,7 @@
 #define VMON_MAX_CPUID_ENTRIES	256
 #define VMON_RUN_MMAP_PAGES	2	/* kvm_run + PIO data page */
 #define VMON_PIO_PAGE_OFFSET	1	/* == KVM_PIO_PAGE_OFFSET on x86 */
+#define VMON_PAT_DEFAULT	0x0007040600070406ULL	/* power-on PAT */
 
 /* Guest general purpose registers, in the hardware encoding order. */
 enum vmon_reg {
@@ -64,6 +65,10 @@ struct vmon_memslots {
 	int nr;
 	struct vmon_memslot slots[];
 };
+
+int vmon_memslots_init(struct vmon_vm *vm);
+void vmon_memslots_free(struct vmon_vm *vm);
+long vmon_set_user_memory_region(struct vmon_vm *vm, unsigned long arg);
 
 /* Lookup helpers; caller holds vm->srcu (or vm->slots_lock). */
 struct vmon_memslot *vmon_gfn_to_memslot(struct vmon_vm *vm, u64 gfn);
@@ -263,6 +268,9 @@ struct vmon_vcpu {
 	u32 vcpu_id;				/* (o) */
 	struct mutex mutex;
 	struct kvm_run *run;			/* (o) shared with userspace */
+	void *pio_data;				/* (o) page 1 of the mmap */
+	bool ran_once;				/* (v) CPUID is frozen after */
+	u64 tsc_offset;				/* (v) guest TSC - host TSC */
 
 	/* Guest state owned by the core; loaded/stored by backend run(). */
 	u64 regs[VMON_NR_GPRS];			/* (v) */
@@ -295,6 +303,7 @@ struct vmon_vcpu {
 		u64 next_rip;
 		u64 gva;			/* INS destination (linear) */
 		bool df;
+		u8 addr_size;
 	} pio;					/* (v) */
 
 	int cpu;				/* (v) last host CPU */
@@ -350,8 +359,40 @@ int vmon_exit_internal_error(struct vmon_vcpu *vcpu, u32 suberror,
 			     int ndata, const u64 *data);
 
 /* Host-wide hardware enable refcount (module/hw.c). */
+int vmon_hw_init(void);		/* hotplug + emergency callbacks */
+void vmon_hw_exit(void);
 int vmon_hw_get(void);		/* first VM: enable on all CPUs */
 void vmon_hw_put(void);		/* last VM: disable on all CPUs */
+
+/*
+ * Declarative ioctl tables (dev.c, vm.c, vcpu.c): one row per command with
+ * the lock the dispatcher takes around the handler, so a reader gets from
+ * an ioctl number to its handler and its locking in one hop.
+ */
+enum vmon_ioctl_lock {
+	VMON_LOCK_NONE,		/* handler does its own locking, or none */
+	VMON_LOCK_VM,		/* vm->lock */
+	VMON_LOCK_SLOTS,	/* vm->slots_lock */
+	VMON_LOCK_VCPU,		/* vcpu->mutex (killable) */
+};
+
+struct vmon_ioctl_desc {
+	unsigned int cmd;
+	const char *name;
+	enum vmon_ioctl_lock lock;
+	long (*fn)(void *obj, unsigned long arg);
+};
+
+#define VMON_IOCTL(_cmd, _fn, _lock) \
+	{ .cmd = (_cmd), .name = #_cmd, .lock = (_lock), \
+	  .fn = (long (*)(void *, unsigned long))(_fn) }
+
+const struct vmon_ioctl_desc *vmon_ioctl_find(const struct vmon_ioctl_desc *t,
+					      size_t n, unsigned int cmd);
+long vmon_ioctl_finish(const struct vmon_ioctl_desc *d, long r);
+long vmon_check_extension(struct vmon_vm *vm, long ext);
+long vmon_get_supported_cpuid(void __user *argp);
+long vmon_get_msr_index_list(void __user *argp);
 
 /* Module-wide: device, VM and vCPU file operations. */
 int vmon_dev_init(void);
@@ -360,6 +401,19 @@ long vmon_create_vm(void);
 int vmon_create_vcpu(struct vmon_vm *vm, u32 id);
 void vmon_vm_put(struct vmon_vm *vm);
 long vmon_vcpu_run(struct vmon_vcpu *vcpu);
+void vmon_vcpu_destroy(struct vmon_vcpu *vcpu);
+/* MSR access shared by KVM_GET/SET_MSRS and guest RDMSR/WRMSR (msr.c). */
+int vmon_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host);
+int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host);
+long vmon_vcpu_get_msrs(struct vmon_vcpu *vcpu, unsigned long arg);
+long vmon_vcpu_set_msrs(struct vmon_vcpu *vcpu, unsigned long arg);
+long vmon_vcpu_set_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg);
+long vmon_vcpu_get_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg);
+extern u64 vmon_host_xcr0;
+
+/* Completion of exits that waited for userspace (emulate.c). */
+int vmon_complete_pio_in(struct vmon_vcpu *vcpu);
+int vmon_complete_mmio_read(struct vmon_vcpu *vcpu);
 
 /* Fetch up to @len instruction bytes at CS:RIP through guest paging. */
 int vmon_fetch_insn(struct vmon_vcpu *vcpu, u8 *buf, unsigned int len);

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_RUN: the loop between userspace and the vendor backend.
+ *
+ *   KVM_RUN ioctl (vcpu->mutex held)
+ *     -> finish what the last exit left pending (IN data, MMIO read)
+ *     -> loop: host work (signals, resched)
+ *              IRQs off, mode = IN_GUEST, TLB generation check
+ *              vmon_ops->run()          VMRUN / VMLAUNCH
+ *              IRQs on (host interrupts that caused the exit run here)
+ *              vmon_ops->handle_exit()  per-vendor exit table
+ *     <- 0 with kvm_run->exit_reason, or -errno
+ */
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+#include <asm/fpu/xcr.h>
+#include "vmon.h"
+
+u64 vmon_host_xcr0 __read_mostly;
+
+static void vmon_flush_ipi(void *unused)
+{
+	/* Nothing: taking the IPI proves the CPU has left guest mode. */
+}
+
+void vmon_flush_remote_tlbs(struct vmon_vm *vm)
+{
+	struct vmon_vcpu *vcpu;
+	cpumask_var_t cpus;
+	unsigned long i;
+
+	atomic_inc(&vm->tlb_flush_gen);
+	/* Pairs with the barrier between setting IN_GUEST and the check. */
+	smp_mb__after_atomic();
+
+	if (!zalloc_cpumask_var(&cpus, GFP_ATOMIC)) {
+		/* Cannot build a mask: interrupt everybody. */
+		on_each_cpu(vmon_flush_ipi, NULL, 1);
+		return;
+	}
+	xa_for_each(&vm->vcpus, i, vcpu) {
+		int cpu = READ_ONCE(vcpu->cpu);
+
+		if (READ_ONCE(vcpu->mode) == VMON_IN_GUEST && cpu >= 0)
+			cpumask_set_cpu(cpu, cpus);
+	}
+	preempt_disable();
+	/*
+	 * A vCPU that entered after we read its mode sees the new generation
+	 * before VMRUN; one that is in guest mode is forced out by the IPI.
+	 */
+	smp_call_function_many(cpus, vmon_flush_ipi, NULL, true);
+	preempt_enable();
+	free_cpumask_var(cpus);
+}
+
+int vmon_exit_hlt(struct vmon_vcpu *vcpu)
+{
+	vcpu->stat.halt_exits++;
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+int vmon_exit_shutdown(struct vmon_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+int vmon_exit_fail_entry(struct vmon_vcpu *vcpu, u64 reason)
+{
+	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
+	vcpu->run->fail_entry.cpu = vcpu->cpu;
+	return 0;
+}
+
+int vmon_exit_internal_error(struct vmon_vcpu *vcpu, u32 suberror,
+			     int ndata, const u64 *data)
+{
+	struct kvm_run *run = vcpu->run;
+	int i;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	ndata = min_t(int, ndata, ARRAY_SIZE(run->internal.data));
+	for (i = 0; i < ndata; i++)
+		run->internal.data[i] = data[i];
+	run->internal.ndata = ndata;
+	return 0;
+}
+
+/* Finish an exit that needed userspace's answer (KVM: complete_userspace_io). */
+static int vmon_complete_pending(struct vmon_vcpu *vcpu)
+{
+	enum vmon_pending p = vcpu->pending;
+
+	vcpu->pending = VMON_PENDING_NONE;
+	switch (p) {
+	case VMON_PENDING_PIO_IN:
+		return vmon_complete_pio_in(vcpu);
+	case VMON_PENDING_MMIO_READ:
+		return vmon_complete_mmio_read(vcpu);
+	default:
+		return 1;
+	}
+}
+
+static void vmon_enter_guest(struct vmon_vcpu *vcpu)
+{
+	int gen;
+	bool xcr0_switch;
+
+	vcpu->cpu = smp_processor_id();
+	WRITE_ONCE(vcpu->mode, VMON_IN_GUEST);
+	/* Order the mode store before reading the flush generation. */
+	smp_mb();
+	gen = atomic_read(&vcpu->vm->tlb_flush_gen);
+	if (gen != vcpu->tlb_flush_gen) {
+		vcpu->tlb_flush_gen = gen;
+		vmon_ops->flush_tlb(vcpu);
+	}
+
+	xcr0_switch = vmon_host_xcr0 &&
+		      (vmon_ops->get_cr(vcpu, 4) & X86_CR4_OSXSAVE) &&
+		      vcpu->xcr0 != vmon_host_xcr0;
+	if (xcr0_switch)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+
+	vmon_ops->run(vcpu);
+
+	if (xcr0_switch)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmon_host_xcr0);
+	WRITE_ONCE(vcpu->mode, VMON_OUTSIDE_GUEST);
+	vcpu->stat.exits++;
+}
+
+static int vmon_run_loop(struct vmon_vcpu *vcpu)
+{
+	int r;
+
+	for (;;) {
+		if (signal_pending(current)) {
+			vcpu->run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stat.signal_exits++;
+			return -EINTR;
+		}
+		cond_resched();
+
+		preempt_disable();
+		local_irq_disable();
+		/* Re-check with IRQs off: a kick now is not lost. */
+		if (signal_pending(current) || need_resched()) {
+			local_irq_enable();
+			preempt_enable();
+			continue;
+		}
+		vmon_enter_guest(vcpu);
+		local_irq_enable();
+		preempt_enable();
+
+		r = vmon_ops->handle_exit(vcpu);
+		if (r <= 0)
+			return r;
+	}
+}
+
+long vmon_vcpu_run(struct vmon_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	run->flags = 0;
+	/* vmon has no synced register sets (KVM_CAP_SYNC_REGS is 0). */
+	if (run->kvm_valid_regs || run->kvm_dirty_regs)
+		return -EINVAL;
+
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+
+	/* As in KVM: a pending I/O completes even with immediate_exit. */
+	r = vmon_complete_pending(vcpu);
+	if (r <= 0)
+		goto out;
+	if (READ_ONCE(run->immediate_exit)) {
+		r = -EINTR;
+		goto out;
+	}
+	vcpu->ran_once = true;
+	r = vmon_run_loop(vcpu);
+out:
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->apic_base = vcpu->apic_base;
+	return r;
+}

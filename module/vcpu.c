@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU objects: KVM_CREATE_VCPU, the vCPU file (mmap of kvm_run and the
+ * PIO data page) and the state ioctls. Every vCPU ioctl runs under
+ * vcpu->mutex (declared in the table), so state is never read while the
+ * vCPU runs.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/msr-index.h>
+#include "vmon.h"
+
+void vmon_vcpu_destroy(struct vmon_vcpu *vcpu)
+{
+	vmon_ops->vcpu_free(vcpu);
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	kfree(vcpu->cpuid);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+static vm_fault_t vmon_vcpu_fault(struct vm_fault *vmf)
+{
+	struct vmon_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == VMON_PIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->pio_data);
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct vmon_vcpu_vm_ops = {
+	.fault = vmon_vcpu_fault,
+};
+
+static int vmon_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &vmon_vcpu_vm_ops;
+	return 0;
+}
+
+static int vmon_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct vmon_vcpu *vcpu = filp->private_data;
+
+	/* The vCPU itself is freed with its VM. */
+	vmon_vm_put(vcpu->vm);
+	return 0;
+}
+
+static long vmon_vcpu_ioctl_run(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	return arg ? -EINVAL : vmon_vcpu_run(vcpu);
+}
+
+static long vmon_vcpu_get_regs(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_regs r = {
+		.rax = vcpu->regs[VMON_RAX], .rbx = vcpu->regs[VMON_RBX],
+		.rcx = vcpu->regs[VMON_RCX], .rdx = vcpu->regs[VMON_RDX],
+		.rsi = vcpu->regs[VMON_RSI], .rdi = vcpu->regs[VMON_RDI],
+		.rsp = vcpu->regs[VMON_RSP], .rbp = vcpu->regs[VMON_RBP],
+		.r8 = vcpu->regs[VMON_R8], .r9 = vcpu->regs[VMON_R9],
+		.r10 = vcpu->regs[VMON_R10], .r11 = vcpu->regs[VMON_R11],
+		.r12 = vcpu->regs[VMON_R12], .r13 = vcpu->regs[VMON_R13],
+		.r14 = vcpu->regs[VMON_R14], .r15 = vcpu->regs[VMON_R15],
+		.rip = vcpu->rip, .rflags = vcpu->rflags,
+	};
+
+	return copy_to_user((void __user *)arg, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+static long vmon_vcpu_set_regs(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_regs r;
+
+	if (copy_from_user(&r, (void __user *)arg, sizeof(r)))
+		return -EFAULT;
+	vcpu->regs[VMON_RAX] = r.rax;
+	vcpu->regs[VMON_RBX] = r.rbx;
+	vcpu->regs[VMON_RCX] = r.rcx;
+	vcpu->regs[VMON_RDX] = r.rdx;
+	vcpu->regs[VMON_RSI] = r.rsi;
+	vcpu->regs[VMON_RDI] = r.rdi;
+	vcpu->regs[VMON_RSP] = r.rsp;
+	vcpu->regs[VMON_RBP] = r.rbp;
+	vcpu->regs[VMON_R8] = r.r8;
+	vcpu->regs[VMON_R9] = r.r9;
+	vcpu->regs[VMON_R10] = r.r10;
+	vcpu->regs[VMON_R11] = r.r11;
+	vcpu->regs[VMON_R12] = r.r12;
+	vcpu->regs[VMON_R13] = r.r13;
+	vcpu->regs[VMON_R14] = r.r14;
+	vcpu->regs[VMON_R15] = r.r15;
+	vcpu->rip = r.rip;
+	/* Bit 1 of RFLAGS is always set, as KVM forces it. */
+	vcpu->rflags = r.rflags | X86_EFLAGS_FIXED;
+	return 0;
+}
+
+static long vmon_vcpu_get_sregs(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_sregs s;
+
+	memset(&s, 0, sizeof(s));
+	vmon_ops->get_sregs(vcpu, &s);
+	s.apic_base = vcpu->apic_base;
+	return copy_to_user((void __user *)arg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static long vmon_vcpu_set_sregs(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_sregs s;
+	int r;
+
+	if (copy_from_user(&s, (void __user *)arg, sizeof(s)))
+		return -EFAULT;
+	/* Without an in-kernel irqchip an interrupt cannot be pending. */
+	if (memchr_inv(s.interrupt_bitmap, 0, sizeof(s.interrupt_bitmap)))
+		return -EINVAL;
+	r = vmon_set_msr(vcpu, MSR_IA32_APICBASE, s.apic_base, true);
+	if (r)
+		return -EINVAL;
+	return vmon_ops->set_sregs(vcpu, &s);
+}
+
+static long vmon_vcpu_get_fpu(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct fxregs_state *fx = &vcpu->guest_fpu.fpstate->regs.fxsave;
+	struct kvm_fpu f;
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.fpr, fx->st_space, sizeof(f.fpr));
+	f.fcw = fx->cwd;
+	f.fsw = fx->swd;
+	f.ftwx = fx->twd;
+	f.last_opcode = fx->fop;
+	f.last_ip = fx->rip;
+	f.last_dp = fx->rdp;
+	memcpy(f.xmm, fx->xmm_space, sizeof(f.xmm));
+	f.mxcsr = fx->mxcsr;
+	return copy_to_user((void __user *)arg, &f, sizeof(f)) ? -EFAULT : 0;
+}
+
+static long vmon_vcpu_set_fpu(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct fpstate *fps = vcpu->guest_fpu.fpstate;
+	struct fxregs_state *fx = &fps->regs.fxsave;
+	struct kvm_fpu f;
+
+	if (copy_from_user(&f, (void __user *)arg, sizeof(f)))
+		return -EFAULT;
+	memcpy(fx->st_space, f.fpr, sizeof(f.fpr));
+	fx->cwd = f.fcw;
+	fx->swd = f.fsw;
+	fx->twd = f.ftwx;
+	fx->fop = f.last_opcode;
+	fx->rip = f.last_ip;
+	fx->rdp = f.last_dp;
+	memcpy(fx->xmm_space, f.xmm, sizeof(f.xmm));
+	fx->mxcsr = f.mxcsr;
+	/*
+	 * XRSTOR loads the legacy area only for components marked present
+	 * in XSTATE_BV; without this the values just written would be
+	 * replaced by the init state on the next entry.
+	 */
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		fps->regs.xsave.header.xfeatures |= XFEATURE_MASK_FPSSE;
+	return 0;
+}
+
+static long vmon_vcpu_get_mp_state(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_mp_state mp = { .mp_state = vcpu->mp_state };
+
+	return copy_to_user((void __user *)arg, &mp, sizeof(mp)) ? -EFAULT : 0;
+}
+
+static long vmon_vcpu_set_mp_state(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_mp_state mp;
+
+	if (copy_from_user(&mp, (void __user *)arg, sizeof(mp)))
+		return -EFAULT;
+	/* Without an in-kernel local APIC, KVM accepts only RUNNABLE. */
+	if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
+		return -EINVAL;
+	vcpu->mp_state = mp.mp_state;
+	return 0;
+}
+
+static const struct vmon_ioctl_desc vmon_vcpu_ioctls[] = {
+	VMON_IOCTL(KVM_RUN, vmon_vcpu_ioctl_run, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_GET_REGS, vmon_vcpu_get_regs, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_SET_REGS, vmon_vcpu_set_regs, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_GET_SREGS, vmon_vcpu_get_sregs, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_SET_SREGS, vmon_vcpu_set_sregs, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_GET_FPU, vmon_vcpu_get_fpu, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_SET_FPU, vmon_vcpu_set_fpu, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_GET_MSRS, vmon_vcpu_get_msrs, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_SET_MSRS, vmon_vcpu_set_msrs, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_SET_CPUID2, vmon_vcpu_set_cpuid2, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_GET_CPUID2, vmon_vcpu_get_cpuid2, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_GET_MP_STATE, vmon_vcpu_get_mp_state, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_SET_MP_STATE, vmon_vcpu_set_mp_state, VMON_LOCK_VCPU),
+};
+
+static long vmon_vcpu_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct vmon_vcpu *vcpu = filp->private_data;
+	const struct vmon_ioctl_desc *d;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	d = vmon_ioctl_find(vmon_vcpu_ioctls, ARRAY_SIZE(vmon_vcpu_ioctls),
+			    cmd);
+	if (!d)
+		return -EINVAL;		/* what KVM's vCPU fd answers */
+	if (d->lock == VMON_LOCK_VCPU && mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	r = d->fn(vcpu, arg);
+	if (d->lock == VMON_LOCK_VCPU)
+		mutex_unlock(&vcpu->mutex);
+	return vmon_ioctl_finish(d, r);
+}
+
+static const struct file_operations vmon_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= vmon_vcpu_release,
+	.unlocked_ioctl	= vmon_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= vmon_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+/* Called with vm->lock held (ioctl table policy). */
+int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
+{
+	struct vmon_vcpu *vcpu;
+	int r, fd;
+
+	if (id >= VMON_MAX_VCPU_ID)
+		return -EINVAL;
+	if (vm->nr_vcpus >= VMON_MAX_VCPUS)
+		return -EINVAL;
+	if (xa_load(&vm->vcpus, id))
+		return -EEXIST;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->vcpu_id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+	r = -ENOMEM;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run || !vcpu->pio_data)
+		goto err_pages;
+	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
+		goto err_pages;
+	r = vmon_ops->vcpu_create(vcpu);
+	if (r)
+		goto err_fpu;
+
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	vcpu->pat = VMON_PAT_DEFAULT;
+	vmon_ops->vcpu_reset(vcpu);
+
+	r = xa_insert(&vm->vcpus, id, vcpu, GFP_KERNEL_ACCOUNT);
+	if (r)
+		goto err_vendor;
+
+	/* The vCPU fd holds a VM reference, dropped in its release. */
+	kref_get(&vm->ref);
+	fd = anon_inode_getfd("vmon-vcpu", &vmon_vcpu_fops, vcpu,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		xa_erase(&vm->vcpus, id);
+		vmon_vm_put(vm);	/* never the last: the VM fd is open */
+		r = fd;
+		goto err_vendor;
+	}
+	vm->nr_vcpus++;
+	return fd;
+
+err_vendor:
+	vmon_ops->vcpu_free(vcpu);
+err_fpu:
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+err_pages:
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+	return r;
+}
