@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmtest: 64-bit guests running C code from the test binary itself.
+ *
+ * The test binary is linked static and non-PIE, so its code and data have
+ * fixed addresses. vm_create() loads the binary's PT_LOAD segments from
+ * /proc/self/exe (the pristine initial image, not the host's modified
+ * copy) into guest memory at gpa == vaddr and identity-maps the low
+ * 4 GiB, so guest code can be called through ordinary function pointers.
+ */
+#include <elf.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "vmtest.h"
+
+#define SZ_2M		(2ULL << 20)
+#define SYS_AREA	(4ULL << 20)	/* page tables, GDT, IDT, TSS, stacks */
+#define STACK_SIZE	(32ULL << 10)
+
+#define SEL_CODE	0x08
+#define SEL_DATA	0x10
+#define SEL_TSS		0x18
+#define GDT_SIZE	0x28		/* null, code, data, 16-byte TSS */
+#define TSS_SIZE	0x68
+
+#define PTE_P		(1ULL << 0)
+#define PTE_RW		(1ULL << 1)
+#define PTE_PS		(1ULL << 7)
+
+void vt_write_desc(void *gdt, const struct kvm_segment *s);
+
+/* From lib/guest_entry.S. */
+extern char vt_exc_stubs[];
+extern char vt_guest_return[];
+#define VT_EXC_STUB_SIZE 16
+#define VT_NR_EXC	32
+
+static const struct kvm_segment code64 = {
+	.base = 0, .limit = 0xffffffff, .selector = SEL_CODE, .type = 0xb,
+	.present = 1, .s = 1, .l = 1, .g = 1,
+};
+static const struct kvm_segment data64 = {
+	.base = 0, .limit = 0xffffffff, .selector = SEL_DATA, .type = 0x3,
+	.present = 1, .s = 1, .db = 1, .g = 1,
+};
+
+struct image {
+	u8 *file;
+	size_t size;
+	const Elf64_Ehdr *eh;
+	u64 end;		/* highest vaddr of any PT_LOAD */
+};
+
+static void image_read(struct image *img)
+{
+	struct stat st;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	size_t done = 0;
+	int i;
+
+	VT_ASSERT(fd >= 0, "open /proc/self/exe: %s", strerror(errno));
+	VT_ASSERT(fstat(fd, &st) == 0, "fstat: %s", strerror(errno));
+	img->size = st.st_size;
+	img->file = malloc(img->size);
+	VT_ASSERT(img->file, "out of memory");
+	while (done < img->size) {
+		ssize_t n = read(fd, img->file + done, img->size - done);
+
+		VT_ASSERT(n > 0, "read /proc/self/exe: %s", strerror(errno));
+		done += n;
+	}
+	close(fd);
+
+	img->eh = (const Elf64_Ehdr *)img->file;
+	VT_ASSERT(!memcmp(img->eh->e_ident, ELFMAG, SELFMAG) &&
+		  img->eh->e_ident[EI_CLASS] == ELFCLASS64 &&
+		  img->eh->e_type == ET_EXEC,
+		  "the test must be a static non-PIE ELF64 executable");
+	img->end = 0;
+	for (i = 0; i < img->eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)
+			(img->file + img->eh->e_phoff + i * img->eh->e_phentsize);
+
+		if (ph->p_type == PT_LOAD && ph->p_vaddr + ph->p_memsz > img->end)
+			img->end = ph->p_vaddr + ph->p_memsz;
+	}
+}
+
+static void image_load(struct vt_vm *vm, const struct image *img)
+{
+	int i;
+
+	for (i = 0; i < img->eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)
+			(img->file + img->eh->e_phoff + i * img->eh->e_phentsize);
+		u8 *dst;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		VT_ASSERT(ph->p_offset + ph->p_filesz <= img->size,
+			  "truncated segment");
+		dst = gpa2hva(vm, ph->p_vaddr);
+		memcpy(dst, img->file + ph->p_offset, ph->p_filesz);
+		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+	}
+}
+
+/* 0..4 GiB identity map with 2 MiB pages: PML4 -> PDPT -> 4 PDs. */
+static void build_page_tables(struct vt_vm *vm)
+{
+	u64 *pml4, *pdpt, *pd;
+	u64 pdpt_gpa, pd_gpa, addr = 0;
+	int i, j;
+
+	vm->pml4 = vm_alloc(vm, PAGE_SIZE, PAGE_SIZE);
+	pdpt_gpa = vm_alloc(vm, PAGE_SIZE, PAGE_SIZE);
+	pml4 = gpa2hva(vm, vm->pml4);
+	pdpt = gpa2hva(vm, pdpt_gpa);
+	pml4[0] = pdpt_gpa | PTE_P | PTE_RW;
+	for (i = 0; i < 4; i++) {
+		pd_gpa = vm_alloc(vm, PAGE_SIZE, PAGE_SIZE);
+		pd = gpa2hva(vm, pd_gpa);
+		pdpt[i] = pd_gpa | PTE_P | PTE_RW;
+		for (j = 0; j < 512; j++, addr += SZ_2M)
+			pd[j] = addr | PTE_P | PTE_RW | PTE_PS;
+	}
+}
+
+static void build_descriptor_tables(struct vt_vm *vm)
+{
+	struct kvm_segment tss = {
+		.limit = TSS_SIZE - 1, .selector = SEL_TSS, .type = 0xb,
+		.present = 1,
+	};
+	u8 *idt;
+	int v;
+
+	vm->gdt = vm_alloc(vm, PAGE_SIZE, PAGE_SIZE);
+	vm->tss = vm_alloc(vm, PAGE_SIZE, PAGE_SIZE);
+	vm->idt = vm_alloc(vm, PAGE_SIZE, PAGE_SIZE);
+	tss.base = vm->tss;
+	vt_write_desc(gpa2hva(vm, vm->gdt), &code64);
+	vt_write_desc(gpa2hva(vm, vm->gdt), &data64);
+	vt_write_desc(gpa2hva(vm, vm->gdt), &tss);
+
+	/* Every exception reports itself to the host as UCALL_EXCEPTION. */
+	idt = gpa2hva(vm, vm->idt);
+	for (v = 0; v < VT_NR_EXC; v++) {
+		u64 h = (u64)(uintptr_t)vt_exc_stubs + v * VT_EXC_STUB_SIZE;
+		u8 *e = idt + v * 16;
+
+		memset(e, 0, 16);
+		e[0] = h; e[1] = h >> 8;
+		e[2] = SEL_CODE; e[3] = 0;
+		e[5] = 0x8e;	/* present, DPL 0, 64-bit interrupt gate */
+		e[6] = h >> 16; e[7] = h >> 24;
+		e[8] = h >> 32; e[9] = h >> 40; e[10] = h >> 48; e[11] = h >> 56;
+	}
+}
+
+struct vt_vm *vm_create(u64 extra_mem)
+{
+	struct vt_vm *vm = vm_create_bare();
+	struct image img;
+	u64 base, size;
+
+	image_read(&img);
+	base = ALIGN_UP(img.end, SZ_2M);
+	size = base + SYS_AREA + ALIGN_UP(extra_mem, SZ_2M);
+	vm_mem_add(vm, 0, 0, size, 0);
+	image_load(vm, &img);
+	free(img.file);
+
+	vm->long_mode = true;
+	vm->alloc_next = base;
+	vm->alloc_end = size;
+	build_page_tables(vm);
+	build_descriptor_tables(vm);
+	return vm;
+}
+
+struct vt_vcpu *vm_vcpu_add(struct vt_vm *vm, u32 id, void *guest_code)
+{
+	struct vt_vcpu *vcpu;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct kvm_segment tss = {
+		.base = vm->tss, .limit = TSS_SIZE - 1, .selector = SEL_TSS,
+		.type = 0xb, .present = 1,
+	};
+	u64 stack, rsp;
+
+	VT_ASSERT(vm->long_mode, "vm_vcpu_add needs a vm_create() VM");
+	vcpu = vcpu_create_bare(vm, id);
+	vcpu_set_cpuid(vcpu, vt_supported_cpuid());
+
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cs = code64;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data64;
+	sregs.tr = tss;
+	sregs.gdt.base = vm->gdt;
+	sregs.gdt.limit = GDT_SIZE - 1;
+	sregs.idt.base = vm->idt;
+	sregs.idt.limit = VT_NR_EXC * 16 - 1;
+	sregs.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE |
+		    X86_CR0_WP | X86_CR0_PG;
+	sregs.cr3 = vm->pml4;
+	sregs.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	sregs.efer = EFER_LME | EFER_LMA;
+	vcpu_sregs_set(vcpu, &sregs);
+
+	/* Enter as if called: (RSP + 8) 16-aligned, return to the stub. */
+	stack = vm_alloc(vm, STACK_SIZE, PAGE_SIZE);
+	vcpu->stack_top = stack + STACK_SIZE;
+	rsp = vcpu->stack_top - 8;
+	*(u64 *)gpa2hva(vm, rsp) = (u64)(uintptr_t)vt_guest_return;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = (u64)(uintptr_t)guest_code;
+	regs.rsp = rsp;
+	regs.rflags = 2;
+	vcpu_regs_set(vcpu, &regs);
+	return vcpu;
+}
