@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmon: top-level build and test entry points. Kbuild (beside this file)
+# describes vmon.ko; userspace/ and selftests/ have their own Makefiles.
+#
+#   make            vmon.ko, userspace tools, selftests
+#   make demo       boot the emulated AMD machine and run a guest on vmon
+#   make check      everything, then the whole suite in one emulated boot
+#   make bench      vmon vs. KVM figures from one emulated boot
+#   make unit       host-side unit tests
+#   make checkpatch kernel style of the kernel sources
+#
+# Everything runtime runs under `qemu-system-x86_64 -accel tcg -cpu
+# EPYC,+svm,+npt` booting Debian's kernel (see Documentation/testing.rst).
+
+KVER ?= $(shell scripts/kver.sh)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+
+# Per run of one test binary on one device, and for the whole boot (s).
+TEST_TIMEOUT ?= 120
+QEMU_TIMEOUT ?= 900
+# Only these selftests (names in selftests/build, "_test" optional).
+T ?=
+export TEST_TIMEOUT T
+
+INITRD := build/initramfs.cpio.gz
+PLAN ?= suite
+
+CHECKPATCH := build/linux-source-6.1/scripts/checkpatch.pl
+KERNEL_SRCS = $(wildcard module/*.[chS] svm/*.[chS] vmx/*.[chS] \
+		npt_ept/*.[chS] uapi/*.h)
+
+.PHONY: all module userspace selftests unit deps ksrc initramfs demo \
+	check bench checkpatch clean
+
+all: module userspace selftests
+
+deps:
+	@scripts/deps.sh
+
+ksrc:
+	@scripts/ksrc.sh
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# userspace/ and selftests/ are written in parallel with this file: until
+# their Makefiles exist, say so instead of failing the whole build.
+userspace:
+	@if [ -f userspace/Makefile ]; then \
+		$(MAKE) -C userspace; \
+	else \
+		echo "NOTE: userspace/Makefile does not exist yet: userspace skipped"; \
+	fi
+
+selftests: ksrc
+	@if [ -f selftests/Makefile ]; then \
+		$(MAKE) -C selftests; \
+	else \
+		echo "NOTE: selftests/Makefile does not exist yet: selftests skipped"; \
+	fi
+
+unit: ksrc
+	@if [ -f selftests/unit/Makefile ]; then \
+		$(MAKE) -C selftests/unit run; \
+	else \
+		echo "NOTE: selftests/unit/Makefile does not exist yet: unit tests skipped"; \
+	fi
+
+# PLAN=suite|demo|bench; the build tree is not rebuilt here.
+initramfs:
+	scripts/mkinitramfs.sh -p $(PLAN) -o $(INITRD) -t "$(T)"
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/mkinitramfs.sh -p demo -o build/initramfs-demo.cpio.gz
+	@QEMU_SMP=1 scripts/run-qemu.sh build/initramfs-demo.cpio.gz \
+		build/demo.log 300
+	@python3 scripts/demo-status.py build/demo.log
+
+check:
+	@scripts/check.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/mkinitramfs.sh -p bench -o build/initramfs-bench.cpio.gz
+	@QEMU_SMP=1 scripts/run-qemu.sh build/initramfs-bench.cpio.gz \
+		build/bench.log $(QEMU_TIMEOUT)
+	@python3 scripts/bench-table.py build/bench.log
+
+checkpatch: ksrc
+	@test -n "$(KERNEL_SRCS)" || { echo "no kernel sources yet"; exit 1; }
+	perl $(CHECKPATCH) --no-tree --show-types -f $(KERNEL_SRCS)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-@[ ! -f userspace/Makefile ] || $(MAKE) -C userspace clean
+	-@[ ! -f selftests/Makefile ] || $(MAKE) -C selftests clean
+	rm -rf build/initramfs-root build/*.cpio.gz build/check build/*.log

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Table of `make bench` figures: vmon vs. KVM from one boot's log.
+
+vmon-bench prints one figure a line, either
+    bench <metric> <value> <unit>
+or  metric=<metric> value=<value> unit=<unit>
+(other lines are ignored). Lower is better for time units; the ratio is
+vmon/KVM either way.
+"""
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vmonlog  # noqa: E402
+
+PLAIN = re.compile(r"^\s*bench:?\s+(\S+)\s+([-+0-9.eE]+)\s*(\S*)\s*$")
+
+
+def figures(run):
+    out = {}
+    for line in run.lines:
+        m = PLAIN.match(line)
+        if m:
+            out[m.group(1)] = (float(m.group(2)), m.group(3))
+            continue
+        kv = dict(vmonlog.KV.findall(line))
+        name = kv.get("metric") or kv.get("name")
+        if name and "value" in kv:
+            try:
+                out[name] = (float(kv["value"]), kv.get("unit", ""))
+            except ValueError:
+                pass
+    return out
+
+
+def main():
+    path = sys.argv[1]
+    log = vmonlog.parse(open(path, errors="replace").read())
+    runs = {r.dev: r for r in log.runs if r.bin == "vmon-bench"}
+    ok = True
+    for name, rc, lines in log.host:
+        if rc != 0:
+            print("bench: host:%s failed (status %d)" % (name, rc))
+            ok = False
+    figs = {}
+    for dev in ("vmon", "kvm"):
+        r = runs.get(dev)
+        if r is None or not r.ended or r.rc != 0:
+            ok = False
+            print("bench: vmon-bench on /dev/%s %s" % (dev,
+                  "did not run" if r is None else
+                  "did not finish" if not r.ended else
+                  "exited with status %d" % r.rc))
+        figs[dev] = figures(r) if r else {}
+    names = list(figs["vmon"]) + [n for n in figs["kvm"]
+                                  if n not in figs["vmon"]]
+    if not names:
+        print("bench: no figures found in %s" % path)
+        return 1
+    w = max(len(n) for n in names + ["metric"])
+    print("%-*s %14s %14s %10s" % (w, "metric", "vmon", "kvm", "vmon/kvm"))
+    for n in names:
+        v = figs["vmon"].get(n)
+        k = figs["kvm"].get(n)
+        unit = (v or k)[1]
+        fv = "%.2f %s" % (v[0], unit) if v else "-"
+        fk = "%.2f %s" % (k[0], unit) if k else "-"
+        ratio = "%.2f" % (v[0] / k[0]) if v and k and k[0] else "-"
+        print("%-*s %14s %14s %10s" % (w, n, fv, fk, ratio))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

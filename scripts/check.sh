@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: set up, build, run the unit tests on the host, then boot
+# the emulated AMD machine ONCE to run every selftest against /dev/vmon
+# and against Linux's own kvm_amd (/dev/kvm, the oracle), and summarize.
+#
+# A step that fails does not stop the run: it becomes a failed host:<step>
+# result, so the last line is always "N passed, N failed, N skipped" and
+# the exit status is non-zero when anything failed.
+#
+# Environment: T="a_test b_test" (only these selftests), TEST_TIMEOUT
+# (per test binary and device, s; default 120), QEMU_TIMEOUT (whole boot,
+# s; default 900), KVER/KDIR, QEMU_MEM, QEMU_SMP.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+out=build/check
+mkdir -p "$out"
+hostlog=$out/host.log
+guestlog=$out/guest.log
+: > "$hostlog"
+rm -f "$guestlog" "$out/summary.txt" "$out/results.txt"
+export TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-900}
+MAKE=${MAKE:-make}
+
+t_start=$(date +%s)
+phase() {
+	echo
+	echo "---- check: $* ($(($(date +%s) - t_start)) s) ----"
+}
+
+# step NAME CMD...: run CMD with its output on the terminal and in the
+# host log, then record host:NAME.
+step() {
+	local name=$1 rc
+	shift
+	phase "$name"
+	"$@" 2>&1 | tee -a "$hostlog"
+	rc=${PIPESTATUS[0]}
+	echo "=== VMON HOST name=$name rc=$rc ===" >> "$hostlog"
+	return "$rc"
+}
+
+step deps scripts/deps.sh
+step ksrc scripts/ksrc.sh
+if ! KVER=$(scripts/kver.sh 2>&1); then
+	echo "$KVER" | tee -a "$hostlog"
+	echo "=== VMON HOST name=kernel-found rc=1 ===" >> "$hostlog"
+	KVER=
+fi
+export KVER
+
+no_vmon=0
+if ! step build-module $MAKE --no-print-directory module; then
+	# A stale vmon.ko from an earlier build must not be tested.
+	no_vmon=1
+fi
+step build-userspace $MAKE --no-print-directory userspace
+step build-selftests $MAKE --no-print-directory selftests
+
+phase unit
+echo "=== VMON BEGIN dev=unit bin=- ===" >> "$hostlog"
+$MAKE --no-print-directory unit 2>&1 | tee -a "$hostlog"
+rc=${PIPESTATUS[0]}
+{ echo; echo "=== VMON END dev=unit bin=- rc=$rc ==="; } >> "$hostlog"
+
+guest_args=()
+if [ -n "$KVER" ] &&
+   NO_VMON=$no_vmon step initramfs scripts/mkinitramfs.sh -p suite \
+	-o build/initramfs.cpio.gz -t "${T:-}"; then
+	phase "boot (limit ${QEMU_TIMEOUT} s)"
+	scripts/run-qemu.sh build/initramfs.cpio.gz "$guestlog" "$QEMU_TIMEOUT"
+	rc=$?
+	echo "=== VMON HOST name=qemu-exit rc=$rc ===" >> "$hostlog"
+	# shellcheck disable=SC1091
+	tests=$(. build/initramfs-root/etc/vmon/plan && echo "$TESTS")
+	guest_args=(--guest "$guestlog")
+	for t in $tests; do
+		guest_args+=(--expect "vmon:$t" --expect "kvm:$t")
+	done
+fi
+
+phase summary
+python3 scripts/ktap-summary.py --host "$hostlog" "${guest_args[@]}" \
+	--timeout "$TEST_TIMEOUT" --results "$out/results.txt" \
+	| tee "$out/summary.txt"
+exit "${PIPESTATUS[0]}"

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarize a `make check` run.
+
+    ktap-summary.py [--host LOG]... [--guest LOG] [--expect DEV:BIN]...
+                    [--timeout S] [--results FILE]
+
+--host LOG   host-side log (build steps, unit tests) in the marker syntax
+--guest LOG  serial console of the one emulated boot that ran the suite
+--expect     a run the guest was told to do (missing ones fail)
+
+Prints failures (with the diagnostics that preceded them), skips, a table
+per device, and last the line "N passed, N failed, N skipped". Exits 1
+when anything failed.
+"""
+
+import argparse
+import collections
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vmonlog  # noqa: E402
+from vmonlog import FAIL, PASS, SKIP, Result  # noqa: E402
+
+
+def host_results(log):
+    out = []
+    for name, rc, lines in log.host:
+        if rc == 0:
+            out.append(Result("host:" + name, PASS))
+        else:
+            out.append(Result("host:" + name, FAIL, "status %d" % rc,
+                              lines[-15:]))
+    return out
+
+
+def guest_results(log, expect, timeout_s):
+    out = host_results(log)
+    seen = set()
+    for run in log.runs:
+        seen.add("%s:%s" % (run.dev, run.bin))
+        out.extend(vmonlog.run_results(run, timeout_s))
+    for e in expect:
+        if e not in seen:
+            out.append(Result(e, FAIL, "never started (not in the image, "
+                              "or the guest stopped before it)"))
+    if log.done is not None:
+        out.append(Result("host:guest-finished", PASS))
+    else:
+        tail = [l for l in log.lines if l.strip()][-20:]
+        why = ("/init never reached its end (panic, hang or boot timeout)"
+               if log.started else "/init never started (kernel or "
+               "initramfs problem)")
+        out.append(Result("host:guest-finished", FAIL,
+                          why + "; last console lines follow", tail))
+    bad = vmonlog.kernel_findings(log)
+    if bad is None:
+        # No dmesg dump: judge by what reached the console.
+        bad = [l for l in log.lines if vmonlog.KERNEL_BAD.search(l)]
+        out.append(Result("host:kernel-clean", FAIL,
+                          "no dmesg dump (guest did not finish)", bad[:20]))
+    elif bad:
+        out.append(Result("host:kernel-clean", FAIL,
+                          "%d suspicious dmesg line(s)" % len(bad), bad[:20]))
+    else:
+        out.append(Result("host:kernel-clean", PASS))
+    return out
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError as e:
+        return "=== VMON HOST name=log-readable rc=1 ===\n%s\n" % e
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", action="append", default=[])
+    ap.add_argument("--guest")
+    ap.add_argument("--expect", action="append", default=[])
+    ap.add_argument("--timeout")
+    ap.add_argument("--results")
+    a = ap.parse_args()
+
+    results = []
+    for path in a.host:
+        log = vmonlog.parse(read(path))
+        results.extend(host_results(log))
+        for run in log.runs:
+            results.extend(vmonlog.run_results(run, a.timeout))
+    if a.guest:
+        expect = [e for x in a.expect for e in x.split()]
+        results.extend(guest_results(vmonlog.parse(read(a.guest)), expect,
+                                     a.timeout))
+
+    print("==== vmon test summary ====")
+    for r in results:
+        if r.status == FAIL:
+            print("FAIL %s%s" % (r.name, "  (%s)" % r.reason if r.reason else ""))
+            for d in r.diag:
+                print("       | " + d)
+    for r in results:
+        if r.status == SKIP:
+            print("SKIP %s  (%s)" % (r.name, r.reason or "no reason given"))
+
+    per = collections.OrderedDict()
+    for r in results:
+        dev = r.name.split(":", 1)[0]
+        per.setdefault(dev, collections.Counter())[r.status] += 1
+    print("---- by device ----")
+    for dev, c in per.items():
+        print("  %-6s %4d passed, %4d failed, %4d skipped" %
+              (dev, c[PASS], c[FAIL], c[SKIP]))
+
+    if a.results:
+        with open(a.results, "w") as f:
+            for r in results:
+                f.write("%s %s%s\n" % (r.status, r.name,
+                                       " # " + r.reason if r.reason else ""))
+
+    n = collections.Counter(r.status for r in results)
+    print("%d passed, %d failed, %d skipped" % (n[PASS], n[FAIL], n[SKIP]))
+    return 1 if n[FAIL] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's kernel with an initramfs on QEMU's emulated AMD machine
+# (TCG with SVM and NPT: the host has no usable hardware virtualization)
+# and copy the serial console to a log file and to the terminal.
+#
+# Usage: run-qemu.sh INITRD LOG [TIMEOUT_SECONDS]
+# Environment: KVER, QEMU_MEM (MiB, default 1024), QEMU_SMP (default 2),
+#   QEMU_APPEND (extra kernel arguments), QEMU_QUIET=1 (log only).
+# Exit status: QEMU's, or 124 when the overall timeout ended it.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+initrd=${1:?usage: run-qemu.sh INITRD LOG [TIMEOUT]}
+log=${2:?usage: run-qemu.sh INITRD LOG [TIMEOUT]}
+limit=${3:-600}
+KVER=${KVER:-$("$top/scripts/kver.sh")}
+kernel=/boot/vmlinuz-$KVER
+
+[ -r "$kernel" ] || { echo "run-qemu.sh: cannot read $kernel" >&2; exit 1; }
+[ -r "$initrd" ] || { echo "run-qemu.sh: cannot read $initrd" >&2; exit 1; }
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "run-qemu.sh: qemu-system-x86_64 missing; run scripts/deps.sh" >&2; exit 1; }
+
+mkdir -p "$(dirname "$log")"
+out=/dev/stdout
+[ "${QEMU_QUIET:-0}" = 1 ] && out=/dev/null
+
+# -accel tcg always: the host's /dev/kvm cannot run ordinary guests.
+# panic=-1 and -no-reboot turn a guest panic into QEMU exiting; stdin is
+# /dev/null so QEMU never puts a terminal into raw mode.
+start=$(date +%s.%N)
+rc=0
+timeout -k 10 "$limit" qemu-system-x86_64 \
+	-accel tcg -cpu EPYC,+svm,+npt \
+	-m "${QEMU_MEM:-1024}" -smp "${QEMU_SMP:-2}" \
+	-nographic -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 quiet panic=-1 ${QEMU_APPEND:-}" \
+	< /dev/null 2>&1 | tee "$log" > "$out" || rc=$?
+end=$(date +%s.%N)
+secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+if [ "$rc" -eq 124 ]; then
+	echo "run-qemu.sh: QEMU killed after the ${limit} s limit" | tee -a "$log" >&2
+fi
+echo "run-qemu.sh: boot took ${secs} s wall (exit $rc)" >&2
+exit "$rc"
