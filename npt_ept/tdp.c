@@ -153,9 +153,9 @@ static bool tdp_zap_all_locked(struct vmon_vm *vm)
 
 /*
  * Zap every frame backed by host virtual addresses [start, end).
- * Caller holds mmu_lock and the vm->srcu read side (the slot snapshot);
- * a gfn range may be backed twice (two slots aliasing one hva), so all
- * slots are scanned.
+ * Caller holds mmu_lock and the vm->srcu read side (the slot snapshot).
+ * Slots may alias one hva range, so every slot is checked, not just the
+ * first match.
  */
 static bool tdp_zap_hva_range_locked(struct vmon_vm *vm, unsigned long start,
 				     unsigned long end)
