@@ -5,10 +5,12 @@
  *
  * Readers (the nested page fault path, instruction fetch, string I/O) run
  * under vm->srcu and see an immutable sorted array. Writers hold
- * vm->slots_lock, publish a new array, wait for readers of the old one
- * (synchronize_srcu) and only then zap the nested page tables for the
- * removed range: after that wait no fault can still install a translation
- * taken from the old slot, so the zap is final.
+ * vm->slots_lock. Deleting or moving a slot first zaps its range and
+ * holds off nested page faults (vmon_tdp_slot_change_begin), then
+ * publishes the new array and waits for every reader of the old one
+ * (synchronize_srcu), then lets faults in again: no fault can install a
+ * translation taken from the old slot, and the mmu notifier never has to
+ * find a range that is no longer in the published set.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -189,10 +191,12 @@ long vmon_set_user_memory_region(struct vmon_vm *vm, unsigned long arg)
 		zap_npages = cur->npages;
 	}
 
+	if (zap)
+		vmon_tdp_slot_change_begin(vm, zap_gfn, zap_npages);
 	rcu_assign_pointer(vm->slots, new);
 	synchronize_srcu(&vm->srcu);
 	if (zap)
-		vmon_tdp_zap_gfn_range(vm, zap_gfn, zap_npages);
+		vmon_tdp_slot_change_end(vm);
 	kvfree(old);
 	return 0;
 }

@@ -87,7 +87,7 @@ int vmon_write_guest(struct vmon_vm *vm, u64 gpa, const void *data,
  */
 struct vmon_tdp_format {
 	const char *name;
-	int levels;				/* 4 (5 not used yet) */
+	int levels;				/* 4, or 5 on LA57 hosts */
 	u64 (*make_table)(phys_addr_t table_pa);	/* non-leaf entry */
 	u64 (*make_leaf)(u64 pfn, bool writable, bool exec);
 	bool (*is_present)(u64 pte);
@@ -125,6 +125,15 @@ int vmon_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write, bool exec);
  * uses a stale translation when this returns (kicks vCPUs in guest mode).
  */
 void vmon_tdp_zap_gfn_range(struct vmon_vm *vm, u64 gfn, u64 npages);
+/*
+ * Deleting or moving a slot, under slots_lock: begin() zaps the old range
+ * and holds off faults (they return VMON_TDP_RETRY) while the new slot set
+ * is published and synchronize_srcu() runs; end() lets faults in again.
+ * Zapping before publishing matters: once the new set is visible the mmu
+ * notifier can no longer map the old slot's userspace range to gfns.
+ */
+void vmon_tdp_slot_change_begin(struct vmon_vm *vm, u64 gfn, u64 npages);
+void vmon_tdp_slot_change_end(struct vmon_vm *vm);
 
 /*
  * Core (module/run.c): bump vm->tlb_flush_gen and wait until every vCPU

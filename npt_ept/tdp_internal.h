@@ -67,12 +67,4 @@ static inline u64 tdp_max_gfn(int levels)
  */
 extern const struct vmon_tdp_format vmon_npt_la57_format;
 
-/*
- * Proposed for vmon.h (the memslot code needs them; see the comment above
- * vmon_tdp_slot_change_begin() in tdp.c): bracket a memslot DELETE or
- * MOVE so that no mapping of the old slot survives its unpublication.
- */
-void vmon_tdp_slot_change_begin(struct vmon_vm *vm, u64 gfn, u64 npages);
-void vmon_tdp_slot_change_end(struct vmon_vm *vm);
-
 #endif /* VMON_TDP_INTERNAL_H */
