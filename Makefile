@@ -44,22 +44,14 @@ ksrc:
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# userspace/ and selftests/ are written in parallel with this file: until
-# their Makefiles exist, say so instead of failing the whole build.
 userspace:
-	@if [ -f userspace/Makefile ]; then \
-		$(MAKE) -C userspace; \
-	else \
-		echo "NOTE: userspace/Makefile does not exist yet: userspace skipped"; \
-	fi
+	$(MAKE) -C userspace
 
 selftests: ksrc
-	@if [ -f selftests/Makefile ]; then \
-		$(MAKE) -C selftests; \
-	else \
-		echo "NOTE: selftests/Makefile does not exist yet: selftests skipped"; \
-	fi
+	$(MAKE) -C selftests
 
+# selftests/unit is written in parallel with this file: until its
+# Makefile exists, say so instead of failing.
 unit: ksrc
 	@if [ -f selftests/unit/Makefile ]; then \
 		$(MAKE) -C selftests/unit run; \
@@ -94,6 +86,6 @@ checkpatch: ksrc
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	-@[ ! -f userspace/Makefile ] || $(MAKE) -C userspace clean
-	-@[ ! -f selftests/Makefile ] || $(MAKE) -C selftests clean
+	-$(MAKE) -C userspace clean
+	-$(MAKE) -C selftests clean
 	rm -rf build/initramfs-root build/*.cpio.gz build/check build/*.log

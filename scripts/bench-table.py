@@ -5,7 +5,8 @@
 vmon-bench prints one figure a line, either
     bench <metric> <value> <unit>
 or  metric=<metric> value=<value> unit=<unit>
-(other lines are ignored). Lower is better for time units; the ratio is
+(other lines are ignored); a value that is not a number ("error")
+marks a figure that could not be measured. Lower is better for time units; the ratio is
 vmon/KVM either way.
 """
 
@@ -16,7 +17,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vmonlog  # noqa: E402
 
-PLAIN = re.compile(r"^\s*bench:?\s+(\S+)\s+([-+0-9.eE]+)\s*(\S*)\s*$")
+PLAIN = re.compile(r"^\s*bench:?\s+(\S+)\s+(\S+)\s*(\S*)\s*$")
 
 
 def figures(run):
@@ -24,7 +25,10 @@ def figures(run):
     for line in run.lines:
         m = PLAIN.match(line)
         if m:
-            out[m.group(1)] = (float(m.group(2)), m.group(3))
+            try:
+                out[m.group(1)] = (float(m.group(2)), m.group(3))
+            except ValueError:      # "bench NAME error -": measured nothing
+                out[m.group(1)] = (None, "")
             continue
         kv = dict(vmonlog.KV.findall(line))
         name = kv.get("metric") or kv.get("name")
@@ -65,10 +69,15 @@ def main():
     for n in names:
         v = figs["vmon"].get(n)
         k = figs["kvm"].get(n)
-        unit = (v or k)[1]
-        fv = "%.2f %s" % (v[0], unit) if v else "-"
-        fk = "%.2f %s" % (k[0], unit) if k else "-"
-        ratio = "%.2f" % (v[0] / k[0]) if v and k and k[0] else "-"
+        unit = (v if v and v[0] is not None else k or v)[1]
+
+        def fmt(x):
+            if not x:
+                return "-"
+            return "error" if x[0] is None else "%.2f %s" % (x[0], unit)
+        fv, fk = fmt(v), fmt(k)
+        ratio = ("%.2f" % (v[0] / k[0]) if v and k and v[0] is not None
+                 and k[0] else "-")
         print("%-*s %14s %14s %10s" % (w, n, fv, fk, ratio))
     return 0 if ok else 1
 

@@ -33,6 +33,7 @@ PLAN=suite
 TESTS=
 DEVICES="vmon kvm"
 TEST_TIMEOUT=120
+DEMO_DEV=vmon
 DEMO_CMD="/bin/vmon-run --dev /dev/vmon /guests/hello.elf"
 BENCH_ARGS=
 LOAD_KVM=1
@@ -133,7 +134,7 @@ run_suite() {
 
 run_demo() {
 	# shellcheck disable=SC2086
-	run_one vmon demo $DEMO_CMD
+	run_one "$DEMO_DEV" demo $DEMO_CMD
 }
 
 run_bench() {

@@ -13,7 +13,8 @@
 #       default: all of selftests/build/*_test
 # Environment: KVER, TEST_TIMEOUT (per run, s), NO_VMON=1 (leave vmon.ko
 # out: the module build failed, so a stale vmon.ko must not be tested),
-# DEMO_GUEST (default userspace/guests/hello.elf), BENCH_ARGS,
+# DEMO_GUEST (default userspace/guests/hello.elf), DEMO_DEV (vmon or kvm:
+# the device the demo runs on, default vmon), BENCH_ARGS,
 # SELFTESTS_DIR (default selftests/build: where the *_test binaries are).
 #
 # Layout of the image:
@@ -143,8 +144,9 @@ else
 	echo "mkinitramfs.sh: note: no vmon.ko in the image" >&2
 fi
 
+demo_dev=${DEMO_DEV:-vmon}
 load_kvm=0
-if [ "$plan" != demo ]; then
+if [ "$plan" != demo ] || [ "$demo_dev" = kvm ]; then
 	[ -d "$moddir" ] || die "$moddir missing; run scripts/deps.sh (linux-image-amd64)"
 	seen=()
 	mapfile -t kdeps < <(resolve kvm_amd)
@@ -189,7 +191,8 @@ PLAN=$plan
 TESTS="${names# }"
 DEVICES="vmon kvm"
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
-DEMO_CMD="/bin/vmon-run --dev /dev/vmon /guests/$(basename "$guest")"
+DEMO_DEV=$demo_dev
+DEMO_CMD="/bin/vmon-run --dev /dev/$demo_dev /guests/$(basename "$guest")"
 BENCH_ARGS="${BENCH_ARGS:-}"
 LOAD_KVM=$load_kvm
 EOF

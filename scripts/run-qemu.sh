@@ -7,7 +7,8 @@
 #
 # Usage: run-qemu.sh INITRD LOG [TIMEOUT_SECONDS]
 # Environment: KVER, QEMU_MEM (MiB, default 1024), QEMU_SMP (default 2),
-#   QEMU_APPEND (extra kernel arguments), QEMU_QUIET=1 (log only).
+#   QEMU_APPEND (extra kernel arguments), QEMU_QUIET=1 (log only),
+#   QEMU_KERNEL (image to boot), QEMU_BZIMAGE=1 (boot /boot/vmlinuz as is).
 # Exit status: QEMU's, or 124 when the overall timeout ended it.
 set -euo pipefail
 
@@ -16,7 +17,8 @@ initrd=${1:?usage: run-qemu.sh INITRD LOG [TIMEOUT]}
 log=${2:?usage: run-qemu.sh INITRD LOG [TIMEOUT]}
 limit=${3:-600}
 KVER=${KVER:-$("$top/scripts/kver.sh")}
-kernel=/boot/vmlinuz-$KVER
+# The PVH vmlinux extracted from /boot/vmlinuz (see kimage.sh).
+kernel=${QEMU_KERNEL:-$(KVER=$KVER "$top/scripts/kimage.sh")}
 
 [ -r "$kernel" ] || { echo "run-qemu.sh: cannot read $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "run-qemu.sh: cannot read $initrd" >&2; exit 1; }

@@ -215,7 +215,8 @@ def run_results(run, timeout_s=None):
         problems.append("exit status %d but no failing case reported" % run.rc)
     if problems:
         tail = [l for l in run.lines if l.strip()][-12:]
-        out.append(Result(prefix.rstrip(":"), FAIL, "; ".join(problems), tail))
+        whole = "unit:run" if run.bin == "-" else prefix.rstrip(":")
+        out.append(Result(whole, FAIL, "; ".join(problems), tail))
     return out
 
 
