@@ -30,7 +30,7 @@ struct vmon_mmio_insn {
 	bool sign_extend;	/* LOAD: MOVSX/MOVSXD */
 	int reg;		/* GPR index 0..15 (LOAD dst / STORE_REG src) */
 	bool high8;		/* reg is AH/CH/DH/BH (no REX, size 1) */
-	u64 imm;		/* STORE_IMM value (already sign-extended) */
+	u64 imm;		/* STORE_IMM value, sign-extended to 64 bits */
 	int seg;		/* segment override 0..5 (ES,CS,SS,DS,FS,GS), -1 */
 };
 
@@ -39,6 +39,17 @@ struct vmon_mmio_insn {
  * @mode-bit code segment (16, 32 or 64). Returns 0, -EINVAL for an
  * instruction that is not a supported MMIO access, or -EAGAIN when
  * @avail is too short.
+ *
+ * Supported, with a memory operand only: 88, 89, 8A, 8B (MOV), C6 /0,
+ * C7 /0 (MOV imm; imm32 sign-extended with REX.W), A0-A3 (MOV moffs),
+ * 0F B6/B7 (MOVZX), 0F BE/BF (MOVSX), 63 (MOVSXD, 64-bit mode only).
+ * -EINVAL for: any other opcode; a register operand (mod 3); C6/C7 with
+ * ModRM.reg != 0; LOCK (it raises #UD on MOV); F2/F3, except F3 on the
+ * stores 88/89/C6/C7 (the XRELEASE hint, ignored without HLE); 66 63
+ * without REX.W (Intel and AMD disagree on it); more than 15 bytes.
+ * MOVSXD without REX.W is a plain 32-bit load. The last of several
+ * segment overrides wins; in 64-bit mode ES/CS/SS/DS overrides are
+ * ignored (seg stays -1 or the earlier FS/GS).
  */
 int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 		     struct vmon_mmio_insn *out);
@@ -63,21 +74,29 @@ void vmon_insn_apply_load(int reg, bool high8, unsigned int size,
  * (used when the CPU has no next-RIP save): HLT, CPUID, RDMSR, WRMSR,
  * RDTSC, RDTSCP, RDPMC, INVD, WBINVD, XSETBV, VMCALL, VMMCALL, the SVM
  * instructions (VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA),
- * MONITOR/MWAIT, PAUSE, INT3/INTn/INTO, IN/OUT (all forms), INS/OUTS,
- * INVLPG, MOV to/from CRn/DRn. Returns the length or -EINVAL.
+ * MONITOR/MWAIT(X), PAUSE/NOP, INT3/INT1/INTn/INTO, IN/OUT (all forms),
+ * INS/OUTS, INVLPG, MOV to/from CRn/DRn, CLTS, LMSW, SMSW. Returns the
+ * length, -EAGAIN when @avail ends inside it, or -EINVAL.
  */
 int vmon_insn_length(const u8 *bytes, unsigned int avail, int mode);
 
 /*
  * Decode MOV to/from a control or debug register (0F 20/21/22/23):
  * *@crdr = register number, *@gpr = GPR index, *@to_crdr = write to the
- * CR/DR, *@len = instruction length. Returns 0 or -EINVAL.
+ * CR/DR, *@len = instruction length. Returns 0, -EAGAIN when @avail is
+ * too short, or -EINVAL (including CR1, CR5-7, CR9-15, DR8-15, LOCK on
+ * a DR move). ModRM.mod is ignored (these always name registers). LOCK
+ * MOV CR0 is decoded as CR8 (AMD's AltMovCr8) in every mode; DR4/DR5
+ * are returned as such, the caller applies CR4.DE.
  */
 int vmon_decode_mov_crdr(const u8 *bytes, unsigned int avail, int mode,
 			 int *crdr, int *gpr, bool *to_crdr, unsigned int *len);
 
 /*
- * The segment override prefix of the instruction at @bytes, or -1.
+ * The segment override prefix of the instruction at @bytes, or -1 (also
+ * when @bytes is all prefixes). Same rules as vmon_mmio_insn.seg: in
+ * 64-bit mode only FS/GS count, and the caller must use base 0 for the
+ * others.
  */
 int vmon_insn_seg_override(const u8 *bytes, unsigned int avail, int mode);
 
