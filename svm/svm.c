@@ -1,0 +1,1140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon AMD-V (SVM) backend: detection, per-CPU enable, the VMCB, guest
+ * state access and the VMRUN path. Exit handlers live in svm_exits.c.
+ *
+ * Facts relied on (AMD APM vol. 2, ch. 15):
+ *  - VMRUN/#VMEXIT switch only part of the state; FS/GS/TR/LDTR hidden
+ *    state, KERNEL_GS_BASE, STAR/LSTAR/CSTAR/SFMASK and SYSENTER_* move
+ *    with VMSAVE/VMLOAD, which svm_vmrun.S does around every VMRUN. That
+ *    is why those MSRs are passed through to the guest.
+ *  - VMRUN saves the host's CR3 in the host save area itself: nothing here
+ *    caches it (with PTI it differs per process).
+ *  - With V_INTR_MASKING the guest's RFLAGS.IF masks only virtual
+ *    interrupts; physical ones are gated by the host's RFLAGS.IF at VMRUN,
+ *    so VMRUN runs with IF=1 under GIF=0 and every host interrupt causes
+ *    a #VMEXIT (INTR intercept) and is taken once the core enables IRQs.
+ *  - The VMCB clean bits are always 0: the CPU reloads everything.
+ */
+#include <linux/cc_platform.h>
+#include <linux/kvm_host.h>
+#include <linux/mem_encrypt.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <asm/debugreg.h>
+#include <asm/mce.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/svm.h>
+#include <asm/trapnr.h>
+#include <asm/virtext.h>
+#include "vmon.h"
+#include "svm.h"
+
+static_assert(VMON_RCX == SVM_REGS_RCX && VMON_RDX == SVM_REGS_RDX &&
+	      VMON_RBX == SVM_REGS_RBX && VMON_RBP == SVM_REGS_RBP &&
+	      VMON_RSI == SVM_REGS_RSI && VMON_RDI == SVM_REGS_RDI &&
+	      VMON_R8 == SVM_REGS_R8 && VMON_R9 == SVM_REGS_R9 &&
+	      VMON_R10 == SVM_REGS_R10 && VMON_R11 == SVM_REGS_R11 &&
+	      VMON_R12 == SVM_REGS_R12 && VMON_R13 == SVM_REGS_R13 &&
+	      VMON_R14 == SVM_REGS_R14 && VMON_R15 == SVM_REGS_R15);
+static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
+
+#define SVM_IOPM_SIZE		(3 * PAGE_SIZE)	/* 64K ports + 24 bits */
+#define SVM_MSRPM_SIZE		(2 * PAGE_SIZE)
+
+/* Reset values (AMD APM vol. 2, "Initial Processor State"). */
+#define SVM_RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
+#define SVM_RESET_DR6		0xffff0ff0ULL
+#define SVM_RESET_DR7		0x400ULL
+#define SVM_RESET_RDX		0x600ULL	/* without a CPUID leaf 1 */
+
+/* Attributes (VMCB compressed form): P, S, type. */
+#define SVM_ATTR_CODE_RX_A	0x9b
+#define SVM_ATTR_DATA_RW_A	0x93
+#define SVM_ATTR_LDT		0x82
+#define SVM_ATTR_TSS16_BUSY	0x83
+
+struct svm_caps svm_caps __read_mostly;
+
+/* Host per-CPU state; pages exist for every possible CPU. */
+struct svm_cpu {
+	struct page *hsave;		/* MSR_VM_HSAVE_PA: VMRUN's own */
+	struct page *host_save;		/* VMSAVE/VMLOAD of host state */
+	u64 hsave_pa;
+	u64 host_save_pa;
+	/* ASIDs 1..nr_asids-1 handed out per generation (0 is the host). */
+	u64 asid_gen;
+	u32 next_asid;
+	u64 host_tsc_aux;
+	bool svme_set;			/* EFER.SVME is ours to clear */
+};
+
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpu_data);
+
+/* One I/O and one MSR permission map, shared by every vCPU. */
+static struct page *svm_iopm;
+static struct page *svm_msrpm;
+static bool svm_has_tsc_aux __read_mostly;
+
+/* Switched by VMLOAD/VMSAVE, so the guest may access them directly. */
+static const u32 svm_passthrough_msrs[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+static u64 svm_page_pa(struct page *page)
+{
+	return __sme_set(page_to_phys(page));
+}
+
+/* ------------------------------------------------------------------ */
+/* Detection and per-CPU enable                                        */
+
+int svm_detect(void)
+{
+	u32 eax, ebx, ecx, edx;
+	u64 vm_cr;
+
+	if (!boot_cpu_has(X86_FEATURE_SVM) ||
+	    cpuid_eax(0x80000000) < SVM_CPUID_FUNC) {
+		vmon_pr_err("no AMD-V on this CPU (CPUID 0x80000001 ECX.SVM clear)\n");
+		return -ENODEV;
+	}
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
+		vmon_pr_err("AMD-V is not usable inside an SEV guest\n");
+		return -ENODEV;
+	}
+	if (!rdmsrl_safe(MSR_VM_CR, &vm_cr) &&
+	    (vm_cr & SVM_VM_CR_SVM_DIS_MASK)) {
+		vmon_pr_err("AMD-V disabled by firmware (VM_CR.SVMDIS%s)\n",
+			    (vm_cr & SVM_VM_CR_SVM_LOCK_MASK) ?
+			    ", locked" : "");
+		return -EPERM;
+	}
+
+	cpuid(SVM_CPUID_FUNC, &eax, &ebx, &ecx, &edx);
+	if (!(edx & BIT(0))) {
+		vmon_pr_err("AMD-V without nested paging (NPT) is not supported\n");
+		return -ENODEV;
+	}
+	if (ebx < 2) {
+		vmon_pr_err("AMD-V reports %u ASIDs; at least 2 are needed\n",
+			    ebx);
+		return -ENODEV;
+	}
+	svm_caps.nr_asids = ebx;
+	svm_caps.nrips = edx & BIT(3);
+	svm_caps.flush_by_asid = edx & BIT(6);
+	svm_caps.decode_assists = edx & BIT(7);
+	svm_caps.vgif = edx & BIT(16);
+	vmon_pr_info("AMD-V rev %u: %u ASIDs, NRIPS %d, FlushByAsid %d, DecodeAssists %d\n",
+		     eax & 0xff, ebx, svm_caps.nrips, svm_caps.flush_by_asid,
+		     svm_caps.decode_assists);
+	return 0;
+}
+
+static void svm_msrpm_passthrough(unsigned long *msrpm, u32 msr)
+{
+	u32 base;
+
+	/* Three 2 KiB vectors, 2 bits (read, write) per MSR. */
+	if (msr <= 0x1fff)
+		base = 0;
+	else if (msr - 0xc0000000 <= 0x1fff)
+		base = 0x800;
+	else if (msr - 0xc0010000 <= 0x1fff)
+		base = 0x1000;
+	else
+		return;
+	__clear_bit(base * 8 + (msr & 0x1fff) * 2, msrpm);
+	__clear_bit(base * 8 + (msr & 0x1fff) * 2 + 1, msrpm);
+}
+
+static void svm_hardware_unsetup(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sd = per_cpu_ptr(&svm_cpu_data, cpu);
+
+		if (sd->hsave)
+			__free_page(sd->hsave);
+		if (sd->host_save)
+			__free_page(sd->host_save);
+		sd->hsave = NULL;
+		sd->host_save = NULL;
+	}
+	if (svm_msrpm)
+		__free_pages(svm_msrpm, get_order(SVM_MSRPM_SIZE));
+	if (svm_iopm)
+		__free_pages(svm_iopm, get_order(SVM_IOPM_SIZE));
+	svm_msrpm = NULL;
+	svm_iopm = NULL;
+}
+
+static int svm_hardware_setup(void)
+{
+	unsigned int i;
+	int cpu;
+
+	svm_iopm = alloc_pages(GFP_KERNEL, get_order(SVM_IOPM_SIZE));
+	svm_msrpm = alloc_pages(GFP_KERNEL, get_order(SVM_MSRPM_SIZE));
+	if (!svm_iopm || !svm_msrpm)
+		goto nomem;
+	/* Every port and every MSR not listed traps. */
+	memset(page_address(svm_iopm), 0xff,
+	       PAGE_SIZE << get_order(SVM_IOPM_SIZE));
+	memset(page_address(svm_msrpm), 0xff,
+	       PAGE_SIZE << get_order(SVM_MSRPM_SIZE));
+	for (i = 0; i < ARRAY_SIZE(svm_passthrough_msrs); i++)
+		svm_msrpm_passthrough(page_address(svm_msrpm),
+				      svm_passthrough_msrs[i]);
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sd = per_cpu_ptr(&svm_cpu_data, cpu);
+		int node = cpu_to_node(cpu);
+
+		sd->hsave = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		sd->host_save = alloc_pages_node(node,
+						 GFP_KERNEL | __GFP_ZERO, 0);
+		if (!sd->hsave || !sd->host_save)
+			goto nomem;
+		sd->hsave_pa = svm_page_pa(sd->hsave);
+		sd->host_save_pa = svm_page_pa(sd->host_save);
+	}
+	svm_has_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+			  boot_cpu_has(X86_FEATURE_RDPID);
+	return 0;
+
+nomem:
+	svm_hardware_unsetup();
+	return -ENOMEM;
+}
+
+/* On the CPU, IRQs off. */
+static int svm_cpu_enable(void)
+{
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu_data);
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME)
+		return -EBUSY;	/* another hypervisor (kvm_amd) owns it */
+
+	/*
+	 * Whoever used SVM here before may have left TLB entries tagged
+	 * with the ASIDs we are about to hand out: start a new generation
+	 * whose first assignment flushes all ASIDs.
+	 */
+	sd->asid_gen++;
+	sd->next_asid = svm_caps.nr_asids;
+
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, sd->hsave_pa);
+	if (boot_cpu_has(X86_FEATURE_TSCRATEMSR))
+		wrmsrl(MSR_AMD64_TSC_RATIO, SVM_TSC_RATIO_DEFAULT);
+	if (svm_has_tsc_aux)
+		rdmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
+	sd->svme_set = true;
+	return 0;
+}
+
+/*
+ * On the CPU with IRQs off; also the emergency reboot path (module/hw.c),
+ * possibly in NMI context: MSR accesses and STGI only.
+ */
+static void svm_cpu_disable(void)
+{
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu_data);
+
+	if (!sd->svme_set)
+		return;
+	/* Sets GIF before clearing SVME, so INIT/NMI are not left blocked. */
+	cpu_svm_disable();
+	sd->svme_set = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* VM and vCPU lifetime                                                */
+
+static int svm_vm_init(struct vmon_vm *vm)
+{
+	/* Nothing per VM: nCR3 is read from vm->tdp at every VMRUN. */
+	return 0;
+}
+
+static void svm_vm_destroy(struct vmon_vm *vm)
+{
+}
+
+static int svm_vcpu_create(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm;
+	struct page *page;
+
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!svm)
+		return -ENOMEM;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page) {
+		kfree(svm);
+		return -ENOMEM;
+	}
+	svm->vcpu = vcpu;
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = svm_page_pa(page);
+	svm->last_cpu = -1;
+	vcpu->vendor = svm;
+	return 0;
+}
+
+static void svm_vcpu_free(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (!svm)
+		return;
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+	vcpu->vendor = NULL;
+}
+
+static void svm_set_intercept(struct vmcb_control_area *c, int bit)
+{
+	c->intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+static void svm_init_control(struct vmcb_control_area *c, u64 tsc_offset)
+{
+	static const u8 intercepts[] = {
+		/* DR6/DR7 are switched by hardware; DR0-3 are ours. */
+		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
+		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
+		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
+		INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR,
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI,
+		INTERCEPT_CPUID, INTERCEPT_HLT, INTERCEPT_IOIO_PROT,
+		INTERCEPT_MSR_PROT, INTERCEPT_SHUTDOWN,
+		/* Would read host PMCs / drop dirty host cache lines. */
+		INTERCEPT_RDPMC, INTERCEPT_INVD,
+		/* No nested SVM: these #UD in the guest. VMRUN is mandatory. */
+		INTERCEPT_VMRUN, INTERCEPT_VMMCALL, INTERCEPT_VMLOAD,
+		INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
+		INTERCEPT_SKINIT, INTERCEPT_INVLPGA, INTERCEPT_RDPRU,
+		INTERCEPT_MONITOR, INTERCEPT_MWAIT,
+		INTERCEPT_XSETBV,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		svm_set_intercept(c, intercepts[i]);
+	c->iopm_base_pa = svm_page_pa(svm_iopm);
+	c->msrpm_base_pa = svm_page_pa(svm_msrpm);
+	c->tsc_offset = tsc_offset;
+	/* Guest IF/TPR act on virtual interrupts only, never on the host's. */
+	c->int_ctl = V_INTR_MASKING_MASK;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	c->clean = 0;
+}
+
+static void svm_init_seg(struct vmcb_seg *s, u16 sel, u16 attrib, u64 base)
+{
+	s->selector = sel;
+	s->attrib = attrib;
+	s->limit = 0xffff;
+	s->base = base;
+}
+
+static struct kvm_cpuid_entry2 *svm_find_cpuid(struct vmon_vcpu *vcpu,
+					       u32 fn, u32 idx)
+{
+	int i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
+
+		if (e->function == fn &&
+		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
+		     e->index == idx))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * Architectural reset (also after a SHUTDOWN intercept, which leaves the
+ * VMCB undefined): a fresh VMCB and the core's registers.
+ */
+void svm_reset_vmcb(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_save_area *s = &vmcb->save;
+	struct kvm_cpuid_entry2 *leaf1 = svm_find_cpuid(vcpu, 1, 0);
+
+	clear_page(vmcb);
+	svm_init_control(&vmcb->control, vcpu->tsc_offset);
+
+	svm_init_seg(&s->cs, 0xf000, SVM_ATTR_CODE_RX_A, 0xffff0000);
+	svm_init_seg(&s->ds, 0, SVM_ATTR_DATA_RW_A, 0);
+	svm_init_seg(&s->es, 0, SVM_ATTR_DATA_RW_A, 0);
+	svm_init_seg(&s->fs, 0, SVM_ATTR_DATA_RW_A, 0);
+	svm_init_seg(&s->gs, 0, SVM_ATTR_DATA_RW_A, 0);
+	svm_init_seg(&s->ss, 0, SVM_ATTR_DATA_RW_A, 0);
+	svm_init_seg(&s->ldtr, 0, SVM_ATTR_LDT, 0);
+	svm_init_seg(&s->tr, 0, SVM_ATTR_TSS16_BUSY, 0);
+	s->gdtr.limit = 0xffff;
+	s->idtr.limit = 0xffff;
+	s->cr0 = SVM_RESET_CR0;
+	/* The guest sees EFER 0; VMRUN demands SVME in the guest's EFER. */
+	s->efer = EFER_SVME;
+	s->dr6 = SVM_RESET_DR6;
+	s->dr7 = SVM_RESET_DR7;
+	s->g_pat = vcpu->pat;
+	s->rflags = X86_EFLAGS_FIXED;
+	s->rip = 0xfff0;
+
+	memset(svm->db, 0, sizeof(svm->db));
+	svm->tsc_aux = 0;
+	svm->triple_fault = false;
+	svm->asid_gen = 0;	/* stale guest translations: new ASID */
+
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs[VMON_RDX] = leaf1 ? leaf1->eax : SVM_RESET_RDX;
+	vcpu->rip = 0xfff0;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Segments and control registers                                      */
+
+static struct vmcb_seg *svm_seg(struct vmcb *vmcb, int seg)
+{
+	struct vmcb_save_area *s = &vmcb->save;
+
+	switch (seg) {
+	case VCPU_SREG_ES:	return &s->es;
+	case VCPU_SREG_CS:	return &s->cs;
+	case VCPU_SREG_SS:	return &s->ss;
+	case VCPU_SREG_DS:	return &s->ds;
+	case VCPU_SREG_FS:	return &s->fs;
+	case VCPU_SREG_GS:	return &s->gs;
+	case VCPU_SREG_TR:	return &s->tr;
+	default:		return &s->ldtr;
+	}
+}
+
+static void svm_get_segment(struct vmcb *vmcb, int seg,
+			    struct kvm_segment *var)
+{
+	const struct vmcb_seg *s = svm_seg(vmcb, seg);
+	u16 a = s->attrib;
+
+	var->base = s->base;
+	var->limit = s->limit;
+	var->selector = s->selector;
+	var->type = a & SVM_SELECTOR_TYPE_MASK;
+	var->s = !!(a & SVM_SELECTOR_S_MASK);
+	var->dpl = (a & SVM_SELECTOR_DPL_MASK) >> SVM_SELECTOR_DPL_SHIFT;
+	var->present = !!(a & SVM_SELECTOR_P_MASK);
+	var->avl = !!(a & SVM_SELECTOR_AVL_MASK);
+	var->l = !!(a & SVM_SELECTOR_L_MASK);
+	var->db = !!(a & SVM_SELECTOR_DB_MASK);
+	/*
+	 * The CPU does not keep G for every segment; the expanded limit
+	 * says what it was. "Unusable" does not exist in the VMCB: a
+	 * non-present segment is the closest, as KVM reports it.
+	 */
+	var->g = s->limit > 0xfffff;
+	var->unusable = !var->present;
+	var->padding = 0;
+
+	switch (seg) {
+	case VCPU_SREG_TR:
+		var->type |= 0x2;	/* loaded TSS is busy */
+		break;
+	case VCPU_SREG_DS:
+	case VCPU_SREG_ES:
+	case VCPU_SREG_FS:
+	case VCPU_SREG_GS:
+		if (!var->unusable)
+			var->type |= 0x1;	/* cached: always accessed */
+		break;
+	case VCPU_SREG_SS:
+		if (var->unusable)
+			var->db = 0;
+		var->dpl = vmcb->save.cpl;
+		break;
+	}
+}
+
+static void svm_set_segment(struct vmcb *vmcb, int seg,
+			    const struct kvm_segment *var)
+{
+	struct vmcb_seg *s = svm_seg(vmcb, seg);
+
+	s->base = var->base;
+	s->limit = var->limit;
+	s->selector = var->selector;
+	s->attrib = (var->type & SVM_SELECTOR_TYPE_MASK) |
+		    (var->s & 1) << SVM_SELECTOR_S_SHIFT |
+		    (var->dpl & 3) << SVM_SELECTOR_DPL_SHIFT |
+		    ((var->present & 1) && !var->unusable) <<
+		    SVM_SELECTOR_P_SHIFT |
+		    (var->avl & 1) << SVM_SELECTOR_AVL_SHIFT |
+		    (var->l & 1) << SVM_SELECTOR_L_SHIFT |
+		    (var->db & 1) << SVM_SELECTOR_DB_SHIFT |
+		    (var->g & 1) << SVM_SELECTOR_G_SHIFT;
+	/* The CPL is SS.DPL (the VMCB keeps it apart; KVM does the same). */
+	if (seg == VCPU_SREG_SS)
+		vmcb->save.cpl = var->dpl & 3;
+}
+
+static u64 svm_get_cr(struct vmon_vcpu *vcpu, int cr)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	switch (cr) {
+	case 0:	return vmcb->save.cr0;
+	case 2:	return vmcb->save.cr2;
+	case 3:	return vmcb->save.cr3;
+	case 4:	return vmcb->save.cr4;
+	case 8:	return vmcb->control.int_ctl & V_TPR_MASK;
+	default:
+		WARN_ON_ONCE(1);
+		return 0;
+	}
+}
+
+static u64 svm_get_efer(struct vmon_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.efer & ~EFER_SVME;
+}
+
+int svm_get_cpu_mode(struct vmon_vcpu *vcpu)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+
+	if (!(s->cr0 & X86_CR0_PE) || (vcpu->rflags & X86_EFLAGS_VM))
+		return 16;
+	if ((s->efer & EFER_LMA) && (s->cs.attrib & SVM_SELECTOR_L_MASK))
+		return 64;
+	return (s->cs.attrib & SVM_SELECTOR_DB_MASK) ? 32 : 16;
+}
+
+static u64 svm_get_cs_base(struct vmon_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.cs.base;
+}
+
+static int svm_get_cpl(struct vmon_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.cpl;
+}
+
+static u64 svm_get_seg_base(struct vmon_vcpu *vcpu, int seg)
+{
+	return svm_seg(to_svm(vcpu)->vmcb, seg)->base;
+}
+
+/*
+ * Whether the guest may have a feature: its KVM_SET_CPUID2 table once
+ * there is one, the host before (KVM_SET_SREGS is legal before CPUID).
+ */
+static bool svm_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
+			  u32 idx, int reg, int bit)
+{
+	struct kvm_cpuid_entry2 *e;
+	u32 val;
+
+	if (!boot_cpu_has(host_feature))
+		return false;
+	if (!vcpu->cpuid_nent)
+		return true;
+	e = svm_find_cpuid(vcpu, fn, idx);
+	if (!e)
+		return false;
+	val = reg == 0 ? e->eax : reg == 1 ? e->ebx : reg == 2 ? e->ecx :
+	      e->edx;
+	return val & BIT(bit);
+}
+
+enum { SVM_EAX, SVM_EBX, SVM_ECX, SVM_EDX };
+
+static u64 svm_cr4_reserved(struct vmon_vcpu *vcpu)
+{
+	static const struct {
+		u64 cr4;
+		int feature;
+		u32 fn;
+		u8 reg, bit;
+	} opt[] = {
+		{ X86_CR4_UMIP, X86_FEATURE_UMIP, 7, SVM_ECX, 2 },
+		{ X86_CR4_LA57, X86_FEATURE_LA57, 7, SVM_ECX, 16 },
+		{ X86_CR4_FSGSBASE, X86_FEATURE_FSGSBASE, 7, SVM_EBX, 0 },
+		{ X86_CR4_PCIDE, X86_FEATURE_PCID, 1, SVM_ECX, 17 },
+		{ X86_CR4_OSXSAVE, X86_FEATURE_XSAVE, 1, SVM_ECX, 26 },
+		{ X86_CR4_SMEP, X86_FEATURE_SMEP, 7, SVM_EBX, 7 },
+		{ X86_CR4_SMAP, X86_FEATURE_SMAP, 7, SVM_EBX, 20 },
+		{ X86_CR4_PKE, X86_FEATURE_PKU, 7, SVM_ECX, 3 },
+	};
+	u64 allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		      X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		      X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(opt); i++)
+		if (svm_guest_has(vcpu, opt[i].feature, opt[i].fn, 0,
+				  opt[i].reg, opt[i].bit))
+			allowed |= opt[i].cr4;
+	return ~allowed;
+}
+
+/*
+ * EFER bits vmon can give a guest (no nested SVM, so never SVME). As in
+ * KVM, userspace is held to what the host supports, the guest to its CPUID.
+ */
+static bool svm_efer_valid(struct vmon_vcpu *vcpu, u64 efer, bool host)
+{
+	if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR))
+		return false;
+	if (host)
+		return (!(efer & (EFER_LME | EFER_LMA)) ||
+			boot_cpu_has(X86_FEATURE_LM)) &&
+		       (!(efer & EFER_NX) || boot_cpu_has(X86_FEATURE_NX)) &&
+		       (!(efer & EFER_FFXSR) ||
+			boot_cpu_has(X86_FEATURE_FXSR_OPT));
+	if ((efer & (EFER_LME | EFER_LMA)) &&
+	    !svm_guest_has(vcpu, X86_FEATURE_LM, 0x80000001, 0, SVM_EDX, 29))
+		return false;
+	if ((efer & EFER_NX) &&
+	    !svm_guest_has(vcpu, X86_FEATURE_NX, 0x80000001, 0, SVM_EDX, 20))
+		return false;
+	if ((efer & EFER_FFXSR) &&
+	    !svm_guest_has(vcpu, X86_FEATURE_FXSR_OPT, 0x80000001, 0,
+			   SVM_EDX, 25))
+		return false;
+	return true;
+}
+
+static u8 svm_guest_maxphyaddr(struct vmon_vcpu *vcpu)
+{
+	struct kvm_cpuid_entry2 *e = svm_find_cpuid(vcpu, 0x80000008, 0);
+
+	return e && (e->eax & 0xff) ? e->eax & 0xff :
+				      boot_cpu_data.x86_phys_bits;
+}
+
+/* KVM's KVM_SET_SREGS checks; nothing is changed when one fails. */
+static bool svm_sregs_valid(struct vmon_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	if (s->cr0 >> 32)
+		return false;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return false;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if (s->cr4 & svm_cr4_reserved(vcpu))
+		return false;
+	if (!svm_efer_valid(vcpu, s->efer, true))
+		return false;
+
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		/* Long mode: PAE and LMA set, CR3 within MAXPHYADDR. */
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (s->cr3 >> svm_guest_maxphyaddr(vcpu))
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+	return true;
+}
+
+static void svm_get_sregs(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct vmcb_save_area *s = &vmcb->save;
+
+	svm_get_segment(vmcb, VCPU_SREG_CS, &sregs->cs);
+	svm_get_segment(vmcb, VCPU_SREG_DS, &sregs->ds);
+	svm_get_segment(vmcb, VCPU_SREG_ES, &sregs->es);
+	svm_get_segment(vmcb, VCPU_SREG_FS, &sregs->fs);
+	svm_get_segment(vmcb, VCPU_SREG_GS, &sregs->gs);
+	svm_get_segment(vmcb, VCPU_SREG_SS, &sregs->ss);
+	svm_get_segment(vmcb, VCPU_SREG_TR, &sregs->tr);
+	svm_get_segment(vmcb, VCPU_SREG_LDTR, &sregs->ldt);
+	sregs->gdt.base = s->gdtr.base;
+	sregs->gdt.limit = s->gdtr.limit;
+	sregs->idt.base = s->idtr.base;
+	sregs->idt.limit = s->idtr.limit;
+	memset(sregs->gdt.padding, 0, sizeof(sregs->gdt.padding));
+	memset(sregs->idt.padding, 0, sizeof(sregs->idt.padding));
+	sregs->cr0 = s->cr0;
+	sregs->cr2 = s->cr2;
+	sregs->cr3 = s->cr3;
+	sregs->cr4 = s->cr4;
+	sregs->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
+	sregs->efer = s->efer & ~EFER_SVME;
+	/* The core fills apic_base; no irqchip, so no pending interrupt. */
+	memset(sregs->interrupt_bitmap, 0, sizeof(sregs->interrupt_bitmap));
+}
+
+static int svm_set_sregs(struct vmon_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_save_area *s = &vmcb->save;
+
+	if (!svm_sregs_valid(vcpu, sregs))
+		return -EINVAL;
+
+	svm_set_segment(vmcb, VCPU_SREG_CS, &sregs->cs);
+	svm_set_segment(vmcb, VCPU_SREG_DS, &sregs->ds);
+	svm_set_segment(vmcb, VCPU_SREG_ES, &sregs->es);
+	svm_set_segment(vmcb, VCPU_SREG_FS, &sregs->fs);
+	svm_set_segment(vmcb, VCPU_SREG_GS, &sregs->gs);
+	svm_set_segment(vmcb, VCPU_SREG_SS, &sregs->ss);
+	svm_set_segment(vmcb, VCPU_SREG_TR, &sregs->tr);
+	svm_set_segment(vmcb, VCPU_SREG_LDTR, &sregs->ldt);
+	s->gdtr.base = sregs->gdt.base;
+	s->gdtr.limit = sregs->gdt.limit;
+	s->idtr.base = sregs->idt.base;
+	s->idtr.limit = sregs->idt.limit;
+	s->cr0 = sregs->cr0;
+	s->cr2 = sregs->cr2;
+	s->cr3 = sregs->cr3;
+	s->cr4 = sregs->cr4;
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+				(sregs->cr8 & V_TPR_MASK);
+	s->efer = sregs->efer | EFER_SVME;
+	/*
+	 * Paging state changed behind the CPU's back: cached guest
+	 * translations of this ASID may be stale. A new ASID drops them.
+	 */
+	svm->asid_gen = 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* MSRs kept in the VMCB                                               */
+
+static bool svm_canonical(u64 addr)
+{
+	return __is_canonical_address(addr, boot_cpu_data.x86_virt_bits);
+}
+
+static bool svm_pat_valid(u64 pat)
+{
+	/* Each byte 0, 1, 4, 5, 6 or 7. */
+	if (pat & 0xf8f8f8f8f8f8f8f8ULL)
+		return false;
+	return (pat | ((pat & 0x0202020202020202ULL) << 1)) == pat;
+}
+
+/* The VMCB field of an MSR that VMLOAD/VMSAVE switch, or NULL. */
+static u64 *svm_msr_field(struct vmcb_save_area *s, u32 index)
+{
+	switch (index) {
+	case MSR_STAR:
+		return &s->star;
+	case MSR_LSTAR:
+		return &s->lstar;
+	case MSR_CSTAR:
+		return &s->cstar;
+	case MSR_SYSCALL_MASK:
+		return &s->sfmask;
+	case MSR_KERNEL_GS_BASE:
+		return &s->kernel_gs_base;
+	case MSR_FS_BASE:
+		return &s->fs.base;
+	case MSR_GS_BASE:
+		return &s->gs.base;
+	case MSR_IA32_SYSENTER_CS:
+		return &s->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:
+		return &s->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:
+		return &s->sysenter_eip;
+	default:
+		return NULL;
+	}
+}
+
+/* Addresses the CPU would #GP on (KVM checks them for userspace too). */
+static bool svm_msr_is_address(u32 index)
+{
+	return index != MSR_STAR && index != MSR_SYSCALL_MASK &&
+	       index != MSR_IA32_SYSENTER_CS;
+}
+
+static int svm_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 *field = svm_msr_field(&svm->vmcb->save, index);
+
+	if (field) {
+		*data = *field;
+		return 0;
+	}
+	switch (index) {
+	case MSR_EFER:
+		*data = svm->vmcb->save.efer & ~EFER_SVME;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = vcpu->pat;
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		*data = 0;
+		return 0;
+	case MSR_TSC_AUX:
+		if (!svm_has_tsc_aux)
+			return 1;
+		*data = svm->tsc_aux;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static int svm_set_efer(struct vmon_vcpu *vcpu, u64 efer, bool host)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+
+	if (!svm_efer_valid(vcpu, efer, host))
+		return -EINVAL;
+	/* LME cannot change while paging is on (#GP). */
+	if (!host && (s->cr0 & X86_CR0_PG) && ((efer ^ s->efer) & EFER_LME))
+		return -EINVAL;
+	/* LMA is the CPU's: only KVM_SET_SREGS may set it from outside. */
+	s->efer = (efer & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+	return 0;
+}
+
+static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
+		       bool host_initiated)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 *field = svm_msr_field(&svm->vmcb->save, index);
+
+	if (field) {
+		if (svm_msr_is_address(index) && !svm_canonical(data))
+			return -EINVAL;
+		*field = data;
+		return 0;
+	}
+	switch (index) {
+	case MSR_EFER:
+		return svm_set_efer(vcpu, data, host_initiated);
+	case MSR_IA32_CR_PAT:
+		if (!svm_pat_valid(data))
+			return -EINVAL;
+		vcpu->pat = data;	/* g_pat is loaded from it at VMRUN */
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		/* No LBR virtualization: accept the defined bits, keep 0. */
+		if (data & ~0x3fULL)
+			return -EINVAL;
+		if (data)
+			pr_debug_ratelimited("vmon: DEBUGCTL %llx ignored\n",
+					     data);
+		return 0;
+	case MSR_TSC_AUX:
+		if (!svm_has_tsc_aux ||
+		    (!host_initiated &&
+		     !svm_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
+				    SVM_EDX, 27) &&
+		     !svm_guest_has(vcpu, X86_FEATURE_RDPID, 7, 0, SVM_ECX,
+				    22)))
+			return 1;
+		/* AMD keeps the low half only. */
+		svm->tsc_aux = (u32)data;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Events, TLB, instruction info                                       */
+
+static void svm_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
+}
+
+static bool svm_exception_has_error(u8 vector)
+{
+	switch (vector) {
+	case DF_VECTOR: case TS_VECTOR: case NP_VECTOR: case SS_VECTOR:
+	case GP_VECTOR: case PF_VECTOR: case AC_VECTOR: case X86_TRAP_CP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool svm_exception_contributory(u8 vector)
+{
+	return vector == DE_VECTOR || (vector >= TS_VECTOR &&
+				       vector <= GP_VECTOR);
+}
+
+/*
+ * One EVENTINJ slot: a second exception while one is pending (being
+ * re-delivered from EXITINTINFO, or queued earlier in this exit) combines
+ * as the architecture does: #DF, or shutdown on a fault during #DF.
+ */
+void svm_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error_code)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u32 pending = c->event_inj;
+
+	if ((pending & SVM_EVTINJ_VALID) &&
+	    (pending & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_EXEPT) {
+		u8 prev = pending & SVM_EVTINJ_VEC_MASK;
+
+		if (prev == DF_VECTOR) {
+			c->event_inj = 0;
+			svm->triple_fault = true;
+			return;
+		}
+		if ((svm_exception_contributory(prev) &&
+		     svm_exception_contributory(vector)) ||
+		    (prev == PF_VECTOR &&
+		     (vector == PF_VECTOR ||
+		      svm_exception_contributory(vector)))) {
+			vector = DF_VECTOR;
+			error_code = 0;
+		}
+	}
+
+	/* Real mode pushes no error code; VMRUN rejects one there. */
+	has_error = svm_exception_has_error(vector) &&
+		    (svm->vmcb->save.cr0 & X86_CR0_PE);
+	c->event_inj = vector | SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
+		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj_err = has_error ? error_code : 0;
+}
+
+/* IRQs off, on the CPU that runs next. */
+static void svm_flush_tlb(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm_caps.flush_by_asid)
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+	else
+		svm->asid_gen = 0;	/* a new ASID is a clean TLB */
+}
+
+/* Exits that are instruction intercepts: NRIP is the next instruction. */
+static bool svm_exit_has_nrip(u32 code)
+{
+	switch (code) {
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7:
+	case SVM_EXIT_RDPMC:
+	case SVM_EXIT_CPUID:
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_HLT:
+	case SVM_EXIT_MSR:
+	case SVM_EXIT_XSETBV:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool svm_next_rip(struct vmon_vcpu *vcpu, u64 *rip)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	if (!svm_caps.nrips || !c->next_rip ||
+	    !svm_exit_has_nrip(c->exit_code))
+		return false;
+	*rip = c->next_rip;
+	return true;
+}
+
+static int svm_insn_bytes(struct vmon_vcpu *vcpu, u8 *buf, unsigned int len)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	unsigned int n;
+
+	if (!svm_caps.decode_assists || c->exit_code != SVM_EXIT_NPF)
+		return 0;
+	n = min_t(unsigned int, len, c->insn_len & 0xf);
+	memcpy(buf, c->insn_bytes, n);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* VMRUN                                                               */
+
+static void svm_new_asid(struct svm_vcpu *svm, struct svm_cpu *sd)
+{
+	if (sd->next_asid >= svm_caps.nr_asids) {
+		/* Out of ASIDs: recycle all of them, flushing them all. */
+		sd->asid_gen++;
+		sd->next_asid = 1;
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	svm->asid = sd->next_asid++;
+	svm->asid_gen = sd->asid_gen;
+}
+
+static __always_inline void svm_clgi(void)
+{
+	asm volatile("clgi" ::: "memory");
+}
+
+static __always_inline void svm_stgi(void)
+{
+	asm volatile("stgi" ::: "memory");
+}
+
+/* The only code that runs with guest context loaded; not instrumentable. */
+static noinstr void svm_enter_exit(struct svm_vcpu *svm, u64 *regs,
+				   u64 host_save_pa)
+{
+	guest_state_enter_irqoff();
+	/*
+	 * IF=1 lets physical interrupts exit the guest; GIF=0 keeps them
+	 * from being taken here. Not STI right before VMRUN: AMD leaks the
+	 * STI shadow into the guest if the VMRUN itself exits.
+	 */
+	raw_local_irq_enable();
+	amd_clear_divider();
+	__svm_vmon_run(svm->vmcb_pa, regs, host_save_pa);
+	raw_local_irq_disable();
+	guest_state_exit_irqoff();
+}
+
+/* Called with preemption and IRQs off (see vmon.h). */
+static void svm_run(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu_data);
+	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_control_area *c = &vmcb->control;
+	int cpu = smp_processor_id();
+	bool guest_bp, tsc_aux;
+	u32 intinfo;
+
+	/* ASIDs are per CPU: a vCPU that moved needs one from its new CPU. */
+	if (svm->last_cpu != cpu) {
+		svm->last_cpu = cpu;
+		svm->asid_gen = 0;
+	}
+	if (svm->asid_gen != sd->asid_gen)
+		svm_new_asid(svm, sd);
+	c->asid = svm->asid;
+	c->nested_cr3 = __sme_set(vcpu->vm->tdp.root_pa);
+	c->clean = 0;
+
+	vmcb->save.rax = vcpu->regs[VMON_RAX];
+	vmcb->save.rsp = vcpu->regs[VMON_RSP];
+	vmcb->save.rip = vcpu->rip;
+	vmcb->save.rflags = vcpu->rflags;
+	vmcb->save.g_pat = vcpu->pat;
+
+	guest_bp = vmcb->save.dr7 & DR7_BP_EN_MASK;
+	if (unlikely(guest_bp)) {
+		set_debugreg(svm->db[0], 0);
+		set_debugreg(svm->db[1], 1);
+		set_debugreg(svm->db[2], 2);
+		set_debugreg(svm->db[3], 3);
+	}
+	/* RDTSCP/RDPID are not intercepted: the guest's TSC_AUX must be in. */
+	tsc_aux = svm_has_tsc_aux && svm->tsc_aux != sd->host_tsc_aux;
+	if (tsc_aux)
+		wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
+
+	svm_clgi();
+	svm_enter_exit(svm, vcpu->regs, sd->host_save_pa);
+
+	if (tsc_aux)
+		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
+	/* #VMEXIT left DR7 with every breakpoint disabled. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	svm_stgi();		/* an NMI that made us exit is taken here */
+
+	vcpu->regs[VMON_RAX] = vmcb->save.rax;
+	vcpu->regs[VMON_RSP] = vmcb->save.rsp;
+	vcpu->rip = vmcb->save.rip;
+	vcpu->rflags = vmcb->save.rflags;
+	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
+
+	/*
+	 * The host missed a machine check that hit the guest: hand it to
+	 * the host's handler while still on this CPU, as KVM does.
+	 */
+	if (unlikely(c->exit_code == SVM_EXIT_EXCP_BASE + MC_VECTOR)) {
+		struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+		do_machine_check(&regs);
+	}
+
+	/*
+	 * An event whose delivery the exit interrupted is delivered again
+	 * on the next VMRUN. INTn, INT3 and INTO are not: RIP still points
+	 * at the instruction, which simply raises them again.
+	 */
+	c->event_inj = 0;
+	c->event_inj_err = 0;
+	intinfo = c->exit_int_info;
+	if (c->exit_code != SVM_EXIT_ERR && (intinfo & SVM_EXITINTINFO_VALID)) {
+		u32 type = intinfo & SVM_EXITINTINFO_TYPE_MASK;
+		u8 vec = intinfo & SVM_EXITINTINFO_VEC_MASK;
+
+		if (type != SVM_EXITINTINFO_TYPE_SOFT &&
+		    !(type == SVM_EXITINTINFO_TYPE_EXEPT &&
+		      (vec == BP_VECTOR || vec == OF_VECTOR))) {
+			c->event_inj = intinfo;
+			c->event_inj_err = c->exit_int_info_err;
+		}
+	}
+}
+
+static void svm_vcpu_reset(struct vmon_vcpu *vcpu)
+{
+	svm_reset_vmcb(vcpu);
+}
+
+const struct vmon_backend_ops vmon_svm_ops = {
+	.name = "svm",
+	.tdp = &vmon_npt_format,
+	.hardware_setup = svm_hardware_setup,
+	.hardware_unsetup = svm_hardware_unsetup,
+	.cpu_enable = svm_cpu_enable,
+	.cpu_disable = svm_cpu_disable,
+	.vm_init = svm_vm_init,
+	.vm_destroy = svm_vm_destroy,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_free = svm_vcpu_free,
+	.vcpu_reset = svm_vcpu_reset,
+	.get_sregs = svm_get_sregs,
+	.set_sregs = svm_set_sregs,
+	.get_msr = svm_get_msr,
+	.set_msr = svm_set_msr,
+	.get_cr = svm_get_cr,
+	.get_efer = svm_get_efer,
+	.get_cpu_mode = svm_get_cpu_mode,
+	.get_cs_base = svm_get_cs_base,
+	.get_cpl = svm_get_cpl,
+	.get_seg_base = svm_get_seg_base,
+	.set_tsc_offset = svm_set_tsc_offset,
+	.queue_exception = svm_queue_exception,
+	.flush_tlb = svm_flush_tlb,
+	.run = svm_run,
+	.handle_exit = svm_handle_exit,
+	.next_rip = svm_next_rip,
+	.insn_bytes = svm_insn_bytes,
+};

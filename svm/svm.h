@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmon AMD-V backend: private to svm/. The slot numbers of the guest GPRs
+ * in vcpu->regs[] are shared with svm_vmrun.S, which cannot see C enums;
+ * svm.c checks them against enum vmon_reg at build time.
+ */
+#ifndef VMON_SVM_H
+#define VMON_SVM_H
+
+#define SVM_REGS_RCX	1
+#define SVM_REGS_RDX	2
+#define SVM_REGS_RBX	3
+#define SVM_REGS_RBP	5
+#define SVM_REGS_RSI	6
+#define SVM_REGS_RDI	7
+#define SVM_REGS_R8	8
+#define SVM_REGS_R9	9
+#define SVM_REGS_R10	10
+#define SVM_REGS_R11	11
+#define SVM_REGS_R12	12
+#define SVM_REGS_R13	13
+#define SVM_REGS_R14	14
+#define SVM_REGS_R15	15
+
+#ifndef __ASSEMBLY__
+
+#include <linux/types.h>
+#include <asm/svm.h>
+#include "vmon.h"
+
+/* What CPUID 0x8000000A says this CPU can do; filled by svm_detect(). */
+struct svm_caps {
+	u32 nr_asids;		/* EBX: ASIDs including 0 (the host's) */
+	bool nrips;		/* next RIP saved on #VMEXIT */
+	bool flush_by_asid;	/* TLB_CONTROL_FLUSH_ASID */
+	bool decode_assists;	/* insn bytes on #NPF, GPR in EXITINFO1 */
+	bool vgif;
+};
+
+extern struct svm_caps svm_caps;
+
+/* Per-vCPU backend state (vcpu->vendor). */
+struct svm_vcpu {
+	struct vmon_vcpu *vcpu;		/* (o) */
+	struct vmcb *vmcb;		/* (o) one page */
+	u64 vmcb_pa;			/* (o) C-bit included */
+
+	/* ASID bookkeeping: valid while asid_gen matches the CPU's. */
+	int last_cpu;			/* (v) -1: never ran */
+	u32 asid;			/* (v) */
+	u64 asid_gen;			/* (v) 0: none assigned */
+
+	/*
+	 * DR0-3 are intercepted and kept here; loaded into the hardware
+	 * only while the guest's DR7 enables a breakpoint.
+	 */
+	u64 db[4];			/* (v) */
+	u64 tsc_aux;			/* (v) MSR_TSC_AUX for RDTSCP/RDPID */
+
+	/* A second fault while delivering a #DF: shut down, like hardware. */
+	bool triple_fault;		/* (v) */
+};
+
+static inline struct svm_vcpu *to_svm(struct vmon_vcpu *vcpu)
+{
+	return vcpu->vendor;
+}
+
+/*
+ * Enter the guest once (svm_vmrun.S). Called with GIF=0 and RFLAGS.IF=1:
+ * VMSAVEs the host state to @host_save_pa, VMLOADs the guest's, runs it,
+ * and undoes both. GPRs other than RAX/RSP come from and go to @regs.
+ */
+void __svm_vmon_run(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
+
+/* svm.c: state helpers the exit handlers use. */
+void svm_reset_vmcb(struct vmon_vcpu *vcpu);
+void svm_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error_code);
+int svm_get_cpu_mode(struct vmon_vcpu *vcpu);
+
+/* svm_exits.c */
+int svm_handle_exit(struct vmon_vcpu *vcpu);
+
+#endif /* __ASSEMBLY__ */
+#endif /* VMON_SVM_H */

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon AMD-V backend: #VMEXIT handlers, one lookup from exit code to code.
+ * The codes 0x00-0x9f are an array; the nested page fault (0x400) and
+ * VMEXIT_INVALID (-1) are the only others vmon can see and are checked
+ * first. Each handler returns as ops->handle_exit does: > 0 re-enter,
+ * 0 exit to userspace with kvm_run filled, < 0 errno.
+ */
+#include <linux/kvm_host.h>
+#include <asm/svm.h>
+#include "vmon.h"
+#include "insn.h"
+#include "svm.h"
+
+static struct vmcb_control_area *svm_ctl(struct vmon_vcpu *vcpu)
+{
+	return &to_svm(vcpu)->vmcb->control;
+}
+
+static int svm_skip(struct vmon_vcpu *vcpu)
+{
+	int r = vmon_skip_insn(vcpu);
+
+	return r ? r : 1;
+}
+
+/* The host handled it when the core re-enabled interrupts (or at STGI). */
+static int svm_exit_host_event(struct vmon_vcpu *vcpu)
+{
+	return 1;
+}
+
+/* #MC: already given to the host's handler in svm_run(). */
+static int svm_exit_mc(struct vmon_vcpu *vcpu)
+{
+	return 1;
+}
+
+static int svm_exit_ud(struct vmon_vcpu *vcpu)
+{
+	svm_queue_exception(vcpu, UD_VECTOR, false, 0);
+	return 1;
+}
+
+/* RDPMC: no virtual PMU, so no counter exists (KVM without PMU: #GP). */
+static int svm_exit_gp(struct vmon_vcpu *vcpu)
+{
+	svm_queue_exception(vcpu, GP_VECTOR, true, 0);
+	return 1;
+}
+
+/* INVD would discard dirty host lines: run it as a no-op (as KVM). */
+static int svm_exit_nop(struct vmon_vcpu *vcpu)
+{
+	return svm_skip(vcpu);
+}
+
+static int svm_exit_cpuid(struct vmon_vcpu *vcpu)
+{
+	return vmon_emulate_cpuid(vcpu);
+}
+
+static int svm_exit_hlt(struct vmon_vcpu *vcpu)
+{
+	int r = vmon_skip_insn(vcpu);
+
+	return r ? r : vmon_exit_hlt(vcpu);
+}
+
+static int svm_exit_xsetbv(struct vmon_vcpu *vcpu)
+{
+	return vmon_emulate_xsetbv(vcpu);
+}
+
+static int svm_exit_msr(struct vmon_vcpu *vcpu)
+{
+	/* EXITINFO1: 0 = RDMSR, 1 = WRMSR. */
+	return svm_ctl(vcpu)->exit_info_1 ? vmon_emulate_wrmsr(vcpu) :
+					    vmon_emulate_rdmsr(vcpu);
+}
+
+/*
+ * IOIO EXITINFO1: bit 0 IN, 2 string, 3 REP, 4-6 one-hot operand size
+ * (8/16/32), 7-9 one-hot address size (16/32/64), 12:10 effective
+ * segment of OUTS (decode assists only), 31:16 port. EXITINFO2 holds
+ * the next RIP whether or not NRIPS exists.
+ */
+static int svm_exit_io(struct vmon_vcpu *vcpu)
+{
+	struct vmcb_control_area *c = svm_ctl(vcpu);
+	u32 info = c->exit_info_1;
+	struct vmon_io_exit io = {
+		.port = info >> 16,
+		.in = info & SVM_IOIO_TYPE_MASK,
+		.string = info & SVM_IOIO_STR_MASK,
+		.rep = info & SVM_IOIO_REP_MASK,
+		.seg = -1,
+		.next_rip = c->exit_info_2,
+	};
+	u32 sz = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+	u32 asz = (info & SVM_IOIO_ASIZE_MASK) >> SVM_IOIO_ASIZE_SHIFT;
+
+	io.size = sz & 4 ? 4 : sz & 2 ? 2 : 1;
+	if (asz)
+		io.addr_size = asz & 4 ? 8 : asz & 2 ? 4 : 2;
+	else
+		io.addr_size = svm_get_cpu_mode(vcpu) / 8;
+	if (io.string && svm_caps.decode_assists)
+		io.seg = (info >> 10) & 7;
+	return vmon_handle_io(vcpu, &io);
+}
+
+/*
+ * MOV to/from DR0-3. The values live in svm_vcpu.db[]; the instruction is
+ * decoded from guest memory (no decode assists needed: the decoder also
+ * gives the length, which NRIPS-less CPUs do not).
+ */
+static int svm_exit_dr(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u32 code = svm->vmcb->control.exit_code;
+	bool write = code >= SVM_EXIT_WRITE_DR0;
+	int dr = code & 0xf, mode = svm_get_cpu_mode(vcpu);
+	u8 bytes[VMON_INSN_MAX_LEN];
+	unsigned int len;
+	int n, crdr, gpr;
+	bool to_dr;
+
+	if (svm->vmcb->save.cpl) {
+		svm_queue_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
+	if (n <= 0 ||
+	    vmon_decode_mov_crdr(bytes, n, mode, &crdr, &gpr, &to_dr, &len) ||
+	    crdr != dr || to_dr != write) {
+		u64 data[2] = { code, vcpu->rip };
+
+		pr_warn_ratelimited("vmon: cannot decode MOV DR%d at rip %llx\n",
+				    dr, vcpu->rip);
+		return vmon_exit_internal_error(vcpu,
+						KVM_INTERNAL_ERROR_EMULATION,
+						2, data);
+	}
+	if (write)
+		svm->db[dr] = mode == 64 ? vcpu->regs[gpr] :
+					   (u32)vcpu->regs[gpr];
+	else
+		vcpu->regs[gpr] = mode == 64 ? svm->db[dr] : (u32)svm->db[dr];
+	vcpu->rip += len;
+	if (mode != 64)
+		vcpu->rip = (u32)vcpu->rip;
+	return 1;
+}
+
+/*
+ * The VMCB is undefined after a shutdown intercept; KVM re-initializes
+ * the vCPU (INIT) before reporting KVM_EXIT_SHUTDOWN, and so does vmon.
+ */
+static int svm_exit_shutdown(struct vmon_vcpu *vcpu)
+{
+	svm_reset_vmcb(vcpu);
+	return vmon_exit_shutdown(vcpu);
+}
+
+/* EXITINFO1: #PF-style error code; EXITINFO2: guest physical address. */
+static int svm_exit_npf(struct vmon_vcpu *vcpu)
+{
+	struct vmcb_control_area *c = svm_ctl(vcpu);
+	u64 err = c->exit_info_1, gpa = c->exit_info_2;
+
+	/* vmon never sets reserved bits in its tables: they are broken. */
+	if (unlikely(err & PFERR_RSVD_MASK)) {
+		u64 data[3] = { SVM_EXIT_NPF, err, gpa };
+
+		pr_err_ratelimited("vmon: reserved bit in nested page table at gpa %llx\n",
+				   gpa);
+		return vmon_exit_internal_error(vcpu,
+					KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+					3, data);
+	}
+	return vmon_handle_tdp_fault(vcpu, gpa, err & PFERR_WRITE_MASK,
+				     err & PFERR_FETCH_MASK);
+}
+
+static int svm_exit_invalid(struct vmon_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct vmcb_save_area *s = &vmcb->save;
+
+	pr_warn_ratelimited("vmon: VMRUN failed consistency checks: cr0 %llx cr3 %llx cr4 %llx efer %llx cs %x/%x rip %llx event_inj %x\n",
+			    s->cr0, s->cr3, s->cr4, s->efer, s->cs.selector,
+			    s->cs.attrib, s->rip, vmcb->control.event_inj);
+	return vmon_exit_fail_entry(vcpu, SVM_EXIT_ERR);
+}
+
+typedef int (*svm_exit_fn)(struct vmon_vcpu *vcpu);
+
+static const svm_exit_fn svm_exit_handlers[] = {
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
+	[SVM_EXIT_EXCP_BASE + MC_VECTOR]		= svm_exit_mc,
+	[SVM_EXIT_INTR]					= svm_exit_host_event,
+	[SVM_EXIT_NMI]					= svm_exit_host_event,
+	[SVM_EXIT_SMI]					= svm_exit_host_event,
+	[SVM_EXIT_RDPMC]				= svm_exit_gp,
+	[SVM_EXIT_CPUID]				= svm_exit_cpuid,
+	[SVM_EXIT_INVD]					= svm_exit_nop,
+	[SVM_EXIT_HLT]					= svm_exit_hlt,
+	[SVM_EXIT_INVLPGA]				= svm_exit_ud,
+	[SVM_EXIT_IOIO]					= svm_exit_io,
+	[SVM_EXIT_MSR]					= svm_exit_msr,
+	[SVM_EXIT_SHUTDOWN]				= svm_exit_shutdown,
+	/* No nested SVM, no hypercall ABI: as on hardware without SVM. */
+	[SVM_EXIT_VMRUN]				= svm_exit_ud,
+	[SVM_EXIT_VMMCALL]				= svm_exit_ud,
+	[SVM_EXIT_VMLOAD]				= svm_exit_ud,
+	[SVM_EXIT_VMSAVE]				= svm_exit_ud,
+	[SVM_EXIT_STGI]					= svm_exit_ud,
+	[SVM_EXIT_CLGI]					= svm_exit_ud,
+	[SVM_EXIT_SKINIT]				= svm_exit_ud,
+	[SVM_EXIT_MONITOR]				= svm_exit_ud,
+	[SVM_EXIT_MWAIT]				= svm_exit_ud,
+	[SVM_EXIT_XSETBV]				= svm_exit_xsetbv,
+	[SVM_EXIT_RDPRU]				= svm_exit_ud,
+};
+
+static svm_exit_fn svm_exit_handler(u64 code)
+{
+	if (code == SVM_EXIT_NPF)
+		return svm_exit_npf;
+	/* VMEXIT_INVALID is -1 in 64 bits; accept a CPU that writes 32. */
+	if ((u32)code == (u32)SVM_EXIT_ERR)
+		return svm_exit_invalid;
+	if (code < ARRAY_SIZE(svm_exit_handlers))
+		return svm_exit_handlers[code];
+	return NULL;
+}
+
+int svm_handle_exit(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
+	svm_exit_fn fn = svm_exit_handler(code);
+	int r;
+
+	if (unlikely(!fn)) {
+		u64 data[2] = { code, vcpu->cpu };
+
+		pr_warn_ratelimited("vmon: unexpected #VMEXIT %#llx\n", code);
+		return vmon_exit_internal_error(vcpu,
+					KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+					2, data);
+	}
+	r = fn(vcpu);
+	if (unlikely(svm->triple_fault)) {
+		/* A fault while delivering #DF: what the CPU calls shutdown. */
+		svm_reset_vmcb(vcpu);
+		return vmon_exit_shutdown(vcpu);
+	}
+	return r;
+}
