@@ -82,7 +82,8 @@ bench: deps
 
 checkpatch: ksrc
 	@test -n "$(KERNEL_SRCS)" || { echo "no kernel sources yet"; exit 1; }
-	perl $(CHECKPATCH) --no-tree --show-types -f $(KERNEL_SRCS)
+	@perl $(CHECKPATCH) --no-tree --show-types --quiet -f $(KERNEL_SRCS) && \
+		echo "checkpatch: $(words $(KERNEL_SRCS)) files, no problems"
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -11,7 +11,8 @@
 #
 # Environment: T="a_test b_test" (only these selftests), TEST_TIMEOUT
 # (per test binary and device, s; default 120), QEMU_TIMEOUT (whole boot,
-# s; default 900), KVER/KDIR, QEMU_MEM, QEMU_SMP.
+# s; default 900), QEMU_IDLE (silence that counts as a hung guest, s;
+# default TEST_TIMEOUT + 60), KVER/KDIR, QEMU_MEM, QEMU_SMP.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,8 @@ guestlog=$out/guest.log
 rm -f "$guestlog" "$out/summary.txt" "$out/results.txt"
 export TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-900}
+# /init prints at least once per TEST_TIMEOUT: longer silence is a hang.
+export QEMU_IDLE=${QEMU_IDLE:-$((TEST_TIMEOUT + 60))}
 MAKE=${MAKE:-make}
 
 t_start=$(date +%s)

@@ -8,8 +8,10 @@
 # Usage: run-qemu.sh INITRD LOG [TIMEOUT_SECONDS]
 # Environment: KVER, QEMU_MEM (MiB, default 1024), QEMU_SMP (default 2),
 #   QEMU_APPEND (extra kernel arguments), QEMU_QUIET=1 (log only),
+#   QEMU_IDLE (stop a guest silent for this many s; default 180, 0: never),
 #   QEMU_KERNEL (image to boot), QEMU_BZIMAGE=1 (boot /boot/vmlinuz as is).
-# Exit status: QEMU's, or 124 when the overall timeout ended it.
+# Exit status: QEMU's, or 124 when the overall timeout or the silence
+# watchdog ended it.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,24 +28,58 @@ command -v qemu-system-x86_64 >/dev/null ||
 	{ echo "run-qemu.sh: qemu-system-x86_64 missing; run scripts/deps.sh" >&2; exit 1; }
 
 mkdir -p "$(dirname "$log")"
-out=/dev/stdout
-[ "${QEMU_QUIET:-0}" = 1 ] && out=/dev/null
+: > "$log"
+idle=${QEMU_IDLE:-180}
 
 # -accel tcg always: the host's /dev/kvm cannot run ordinary guests.
 # panic=-1 and -no-reboot turn a guest panic into QEMU exiting; stdin is
-# /dev/null so QEMU never puts a terminal into raw mode.
+# /dev/null so QEMU never puts a terminal into raw mode. QEMU writes the
+# log itself and `tail --pid` shows it, so that the watchdog below has
+# the PID of the timeout process to stop.
 start=$(date +%s.%N)
-rc=0
 timeout -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg -cpu EPYC,+svm,+npt \
 	-m "${QEMU_MEM:-1024}" -smp "${QEMU_SMP:-2}" \
 	-nographic -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 quiet panic=-1 ${QEMU_APPEND:-}" \
-	< /dev/null 2>&1 | tee "$log" > "$out" || rc=$?
+	< /dev/null > "$log" 2>&1 &
+qpid=$!
+tpid=
+if [ "${QEMU_QUIET:-0}" != 1 ]; then
+	tail -n +1 -f --pid="$qpid" "$log" &
+	tpid=$!
+fi
+
+# A guest that hangs hard (a lockup with interrupts off, a deadlock)
+# prints nothing more: stop it after $idle s of silence rather than wait
+# for the overall limit. /init prints within TEST_TIMEOUT of every start.
+hung=0
+last=-1
+quiet_since=$(date +%s)
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 1
+	size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+	now=$(date +%s)
+	if [ "$size" != "$last" ]; then
+		last=$size
+		quiet_since=$now
+	elif [ "$idle" -gt 0 ] && [ $((now - quiet_since)) -ge "$idle" ]; then
+		hung=1
+		kill -TERM "$qpid" 2>/dev/null
+		break
+	fi
+done
+rc=0
+wait "$qpid" || rc=$?
+[ -z "$tpid" ] || wait "$tpid" || true
 end=$(date +%s.%N)
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-if [ "$rc" -eq 124 ]; then
+if [ "$hung" = 1 ]; then
+	echo "run-qemu.sh: no console output for ${idle} s: guest hung; QEMU stopped" |
+		tee -a "$log" >&2
+	rc=124
+elif [ "$rc" -eq 124 ]; then
 	echo "run-qemu.sh: QEMU killed after the ${limit} s limit" | tee -a "$log" >&2
 fi
 echo "run-qemu.sh: boot took ${secs} s wall (exit $rc)" >&2
