@@ -191,7 +191,8 @@ static int svm_exit_invalid(struct vmon_vcpu *vcpu)
 	pr_warn_ratelimited("vmon: VMRUN failed consistency checks: cr0 %llx cr3 %llx cr4 %llx efer %llx cs %x/%x rip %llx event_inj %x\n",
 			    s->cr0, s->cr3, s->cr4, s->efer, s->cs.selector,
 			    s->cs.attrib, s->rip, vmcb->control.event_inj);
-	return vmon_exit_fail_entry(vcpu, SVM_EXIT_ERR);
+	/* KVM reports the low 32 bits of the exit code: 0xffffffff. */
+	return vmon_exit_fail_entry(vcpu, vmcb->control.exit_code);
 }
 
 typedef int (*svm_exit_fn)(struct vmon_vcpu *vcpu);
