@@ -74,11 +74,16 @@ def main():
         def fmt(x):
             if not x:
                 return "-"
-            return "error" if x[0] is None else "%.2f %s" % (x[0], unit)
+            if x[0] is None:
+                return "error"
+            num = "%.0f" % x[0] if abs(x[0]) >= 100 else "%.2f" % x[0]
+            return "%s %s" % (num, unit)
         fv, fk = fmt(v), fmt(k)
         ratio = ("%.2f" % (v[0] / k[0]) if v and k and v[0] is not None
                  and k[0] else "-")
         print("%-*s %14s %14s %10s" % (w, n, fv, fk, ratio))
+    print("(time units: lower is better; rates such as MiB/s and 1/s: "
+          "higher is better)")
     return 0 if ok else 1
 
 

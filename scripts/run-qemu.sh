@@ -8,6 +8,7 @@
 # Usage: run-qemu.sh INITRD LOG [TIMEOUT_SECONDS]
 # Environment: KVER, QEMU_MEM (MiB, default 1024), QEMU_SMP (default 2),
 #   QEMU_APPEND (extra kernel arguments), QEMU_QUIET=1 (log only),
+#   QEMU_SHOW=all (terminal shows the whole log, dmesg dump included),
 #   QEMU_IDLE (stop a guest silent for this many s; default 180, 0: never),
 #   QEMU_KERNEL (image to boot), QEMU_BZIMAGE=1 (boot /boot/vmlinuz as is).
 # Exit status: QEMU's, or 124 when the overall timeout or the silence
@@ -47,7 +48,17 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 qpid=$!
 tpid=
 if [ "${QEMU_QUIET:-0}" != 1 ]; then
-	tail -n +1 -f --pid="$qpid" "$log" &
+	if [ "${QEMU_SHOW:-}" = all ]; then
+		tail -n +1 -f --pid="$qpid" "$log" &
+	else
+		# The terminal gets the story, the log everything: no dmesg
+		# dump, no QEMU CPUID-feature warnings, no SeaBIOS screen
+		# clearing escapes.
+		tail -n +1 -f --pid="$qpid" "$log" | sed -u \
+			-e 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' \
+			-e "/TCG doesn't support requested feature/d" \
+			-e '/=== VMON DMESG BEGIN/,/=== VMON DMESG END/{/=== VMON DMESG/!d}' &
+	fi
 	tpid=$!
 fi
 
