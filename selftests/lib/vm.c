@@ -583,3 +583,19 @@ void __vcpu_assert_io(const char *file, int line, struct vt_vcpu *vcpu,
 		  dir == KVM_EXIT_IO_OUT ? "out" : "in", port, size, count,
 		  buf);
 }
+
+void __vcpu_assert_mmio(const char *file, int line, struct vt_vcpu *vcpu,
+			u64 gpa, u32 len, bool is_write)
+{
+	struct kvm_run *run = vcpu->run;
+	char buf[256];
+
+	__vcpu_assert_exit(file, line, vcpu, KVM_EXIT_MMIO);
+	if (run->mmio.phys_addr == gpa && run->mmio.len == len &&
+	    !!run->mmio.is_write == is_write)
+		return;
+	describe_exit(vcpu, buf, sizeof(buf));
+	__vt_fail(file, line, "expected MMIO %s gpa 0x%llx len %u, got %s",
+		  is_write ? "write" : "read", (unsigned long long)gpa, len,
+		  buf);
+}

@@ -34,7 +34,13 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 
+#ifndef PAGE_SIZE
 #define PAGE_SIZE	4096UL
+#endif
+#ifndef READ_ONCE
+#define READ_ONCE(x)	(*(const volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+#endif
 #define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((u64)(a) - 1))
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -192,6 +198,24 @@ void __vcpu_assert_io(const char *file, int line, struct vt_vcpu *vcpu,
 #define vcpu_assert_io(vcpu, dir, port, size, count) \
 	__vcpu_assert_io(__FILE__, __LINE__, (vcpu), (dir), (port), (size), \
 			 (count))
+/* An MMIO exit: address, length and direction must match. */
+void __vcpu_assert_mmio(const char *file, int line, struct vt_vcpu *vcpu,
+			u64 gpa, u32 len, bool is_write);
+#define vcpu_assert_mmio(vcpu, gpa, len, is_write) \
+	__vcpu_assert_mmio(__FILE__, __LINE__, (vcpu), (gpa), (len), (is_write))
+/* The data of an MMIO write exit, zero-extended. */
+static inline u64 vcpu_mmio_data(struct vt_vcpu *vcpu)
+{
+	u64 v = 0;
+
+	memcpy(&v, vcpu->run->mmio.data, vcpu->run->mmio.len);
+	return v;
+}
+/* Supply the data of an MMIO read exit for the next KVM_RUN. */
+static inline void vcpu_mmio_reply(struct vt_vcpu *vcpu, u64 v)
+{
+	memcpy(vcpu->run->mmio.data, &v, vcpu->run->mmio.len);
+}
 /* The PIO data area of the last IO exit. */
 static inline void *vcpu_io_data(struct vt_vcpu *vcpu)
 {

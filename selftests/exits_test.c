@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exits that end a guest's run: HLT, shutdown (triple fault), and a
+ * guest state that KVM_SET_SREGS accepts but VMRUN refuses.
+ */
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "vmtest.h"
+#include "../guests/blobs.h"
+
+extern const char hlt_insn[], hlt_next[];
+
+static void __attribute__((noinline)) guest_hlt(void)
+{
+	asm volatile(".globl hlt_insn, hlt_next\n"
+		     "hlt_insn: hlt\n"
+		     "hlt_next:\n");
+	GUEST_SYNC(1);
+	asm volatile("hlt");
+	GUEST_DONE();
+}
+
+TEST(hlt)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_hlt);
+	struct kvm_mp_state mp;
+
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, KVM_EXIT_HLT);
+	/* Unlike I/O, HLT is complete when it exits: RIP is past it. */
+	EXPECT_EQ((u64)hlt_next, vcpu_get_reg_rip(vcpu));
+	/* No in-kernel APIC: the vCPU stays runnable, userspace decides. */
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp.mp_state);
+
+	/* The next KVM_RUN simply continues after the hlt. */
+	EXPECT_EQ(1, vcpu_run_sync(vcpu));
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, KVM_EXIT_HLT);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+static void guest_triple_fault(void)
+{
+	struct { u16 limit; u64 base; } __attribute__((packed)) idtr = { 0, 0 };
+
+	GUEST_SYNC(0);
+	/* No IDT: #UD cannot be delivered, nor the #DF after it. */
+	asm volatile("lidt %0; ud2" : : "m"(idtr));
+	GUEST_SYNC(1);
+}
+
+TEST(triple_fault_long_mode)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_triple_fault);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	EXPECT_EQ(0, vcpu_run_sync(vcpu));
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, KVM_EXIT_SHUTDOWN);
+
+	/*
+	 * A shutdown leaves the vCPU in the INIT state (KVM resets it: the
+	 * VMCB is undefined after a shutdown intercept).
+	 */
+	vcpu_regs_get(vcpu, &regs);
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(0xfff0, regs.rip);
+	EXPECT_EQ(0xf000, sregs.cs.selector);
+	EXPECT_EQ(0xffff0000, sregs.cs.base);
+	EXPECT_EQ(0, sregs.cr0 & (X86_CR0_PE | X86_CR0_PG));
+	EXPECT_EQ(0, sregs.efer & (EFER_LME | EFER_LMA));
+	vm_free(vm);
+}
+
+TEST(triple_fault_real_mode)
+{
+	struct vt_vm *vm = vm_create_with_blob(0x100000, rm_triple_fault_start,
+					       BLOB_SIZE(rm_triple_fault),
+					       0x1000);
+	struct vt_vcpu *vcpu = vcpu_create_bare(vm, 0);
+
+	vcpu_setup_real_mode(vcpu, 0x1000, 0x8000);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, KVM_EXIT_SHUTDOWN);
+	vm_free(vm);
+}
+
+static void guest_never(void)
+{
+	GUEST_SYNC(0xbad);
+}
+
+/*
+ * Long mode with CS.L=1 and CS.D=1: KVM_SET_SREGS takes it, the VMRUN
+ * consistency checks (APM vol. 2, 15.5.1) refuse it: VMEXIT_INVALID,
+ * reported as KVM_EXIT_FAIL_ENTRY.
+ */
+TEST(fail_entry_cs_l_and_d)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_never);
+	struct kvm_run *run = vcpu->run;
+	struct kvm_sregs sregs;
+
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cs.l = 1;
+	sregs.cs.db = 1;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_SREGS, &sregs));
+
+	ASSERT_EQ(0, __vcpu_run(vcpu)) TH_LOG("KVM_RUN: %s", strerror(errno));
+	vcpu_assert_exit(vcpu, KVM_EXIT_FAIL_ENTRY);
+	TH_LOG("hardware_entry_failure_reason 0x%llx cpu %u",
+	       (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+	       run->fail_entry.cpu);
+	/* SVM_EXIT_ERR (-1) as KVM reports it: the 32-bit exit code. */
+	EXPECT_EQ(0xffffffffULL,
+		  run->fail_entry.hardware_entry_failure_reason);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port I/O exits: IN/OUT of 1, 2 and 4 bytes, string OUTS/INS with REP
+ * (data, RSI/RDI/RCX afterwards, both directions of DF), where RIP is at
+ * an I/O exit, and the rule that a pending IN completes on the next
+ * KVM_RUN.
+ */
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "vmtest.h"
+
+#define PORT_B	0x80
+#define PORT_W	0x1234
+#define PORT_L	0xfff8
+#define FILL	0x1122334455667788ULL
+
+/* Address of the labelled I/O instructions (same in guest and host). */
+extern const char pio_out_insn[], pio_out_next[];
+extern const char pio_in_insn[], pio_in_next[];
+
+static void guest_out_sizes(void)
+{
+	asm volatile("outb %%al, $0x80" : : "a"(0x11223344));
+	asm volatile("outw %%ax, %%dx" : : "a"(0x11223344), "d"(PORT_W));
+	asm volatile("outl %%eax, %%dx" : : "a"(0x11223344), "d"(PORT_L));
+	/* Port in DX above 0xff, byte-sized. */
+	asm volatile("outb %%al, %%dx" : : "a"(0x99), "d"(0x3f8));
+	GUEST_DONE();
+}
+
+TEST(out_sizes)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_out_sizes);
+
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_OUT, PORT_B, 1, 1);
+	EXPECT_EQ(0x44, *(u8 *)vcpu_io_data(vcpu));
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_OUT, PORT_W, 2, 1);
+	EXPECT_EQ(0x3344, *(u16 *)vcpu_io_data(vcpu));
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_OUT, PORT_L, 4, 1);
+	EXPECT_EQ(0x11223344, *(u32 *)vcpu_io_data(vcpu));
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_OUT, 0x3f8, 1, 1);
+	EXPECT_EQ(0x99, *(u8 *)vcpu_io_data(vcpu));
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+static void guest_in_sizes(void)
+{
+	u64 v;
+
+	/* IN AL/AX keep the rest of RAX; IN EAX zero-extends into RAX. */
+	v = FILL;
+	asm volatile("inb $0x80, %%al" : "+a"(v));
+	GUEST_SYNC(v);
+	v = FILL;
+	asm volatile("inw %%dx, %%ax" : "+a"(v) : "d"(PORT_W));
+	GUEST_SYNC(v);
+	v = FILL;
+	asm volatile("inl %%dx, %%eax" : "+a"(v) : "d"(PORT_L));
+	GUEST_SYNC(v);
+	GUEST_DONE();
+}
+
+TEST(in_sizes)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_in_sizes);
+
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_IN, PORT_B, 1, 1);
+	*(u8 *)vcpu_io_data(vcpu) = 0xa5;
+	EXPECT_EQ(0x11223344556677a5ULL, vcpu_run_sync(vcpu));
+
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_IN, PORT_W, 2, 1);
+	*(u16 *)vcpu_io_data(vcpu) = 0xbeef;
+	EXPECT_EQ(0x112233445566beefULL, vcpu_run_sync(vcpu));
+
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_IN, PORT_L, 4, 1);
+	*(u32 *)vcpu_io_data(vcpu) = 0xdeadbeef;
+	EXPECT_EQ(0xdeadbeefULL, vcpu_run_sync(vcpu));
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+static void __attribute__((noinline)) guest_labelled_io(void)
+{
+	u64 v = FILL;
+
+	asm volatile(".globl pio_out_insn, pio_out_next\n"
+		     "pio_out_insn: outb %%al, $0x80\n"
+		     "pio_out_next:\n" : : "a"(0x5a));
+	asm volatile(".globl pio_in_insn, pio_in_next\n"
+		     "pio_in_insn: inb $0x80, %%al\n"
+		     "pio_in_next:\n" : "+a"(v));
+	GUEST_SYNC(v);
+	GUEST_DONE();
+}
+
+/*
+ * KVM reports an I/O exit with RIP still at the I/O instruction and the
+ * destination register untouched: both are updated when the next KVM_RUN
+ * completes the access (userspace can still change the IN data until then).
+ */
+TEST(pending_in_completes_on_next_run)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_labelled_io);
+	struct kvm_regs regs;
+
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_OUT, PORT_B, 1, 1);
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ((u64)pio_out_insn, regs.rip);
+
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_IN, PORT_B, 1, 1);
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ((u64)pio_in_insn, regs.rip);
+	EXPECT_EQ(FILL, regs.rax);
+
+	/* The data may be written any time before the next KVM_RUN. */
+	*(u8 *)vcpu_io_data(vcpu) = 0x3c;
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(FILL, regs.rax);
+	EXPECT_EQ(0x112233445566773cULL, vcpu_run_sync(vcpu));
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+/* Guest-side buffers (the guest's own copies: same address, own data). */
+static u8 outs_buf[256] __attribute__((aligned(64)));
+static u8 ins_buf[256] __attribute__((aligned(64)));
+
+static void guest_outs(void)
+{
+	int i;
+
+	for (i = 0; i < 256; i++)
+		outs_buf[i] = i * 7 + 3;
+
+	/* rep outsb/w/l upwards. */
+	{
+		u64 si = (u64)outs_buf, cx = 13;
+
+		asm volatile("cld; rep outsb" : "+S"(si), "+c"(cx)
+			     : "d"(PORT_B) : "memory");
+		GUEST_SYNC2(si, cx);
+	}
+	{
+		u64 si = (u64)outs_buf, cx = 7;
+
+		asm volatile("cld; rep outsw" : "+S"(si), "+c"(cx)
+			     : "d"(PORT_W) : "memory");
+		GUEST_SYNC2(si, cx);
+	}
+	{
+		u64 si = (u64)outs_buf, cx = 5;
+
+		asm volatile("cld; rep outsl" : "+S"(si), "+c"(cx)
+			     : "d"(PORT_L) : "memory");
+		GUEST_SYNC2(si, cx);
+	}
+	/* Downwards (DF=1): elements go out from the highest address. */
+	{
+		u64 si = (u64)outs_buf + 2 * 3, cx = 4;
+
+		asm volatile("std; rep outsw; cld" : "+S"(si), "+c"(cx)
+			     : "d"(PORT_W) : "memory");
+		GUEST_SYNC2(si, cx);
+	}
+	/* RCX = 0: nothing happens, no exit. */
+	{
+		u64 si = (u64)outs_buf, cx = 0;
+
+		asm volatile("cld; rep outsb" : "+S"(si), "+c"(cx)
+			     : "d"(PORT_B) : "memory");
+		GUEST_SYNC2(si, cx);
+	}
+	/* A single OUTSB without REP. */
+	{
+		u64 si = (u64)outs_buf + 9;
+
+		asm volatile("cld; outsb" : "+S"(si) : "d"(PORT_B) : "memory");
+		GUEST_SYNC2(si, 0);
+	}
+	GUEST_DONE();
+}
+
+/*
+ * Collect the data of consecutive OUT exits on @port until the next
+ * ucall; returns the number of exits. The data is what matters; KVM
+ * chooses how many elements go in one exit (io.count).
+ */
+static int collect_outs(struct vt_vcpu *vcpu, u16 port, u8 size, u8 *buf,
+			size_t *len, struct ucall *uc)
+{
+	struct kvm_run *run = vcpu->run;
+	int exits = 0;
+
+	*len = 0;
+	for (;;) {
+		vcpu_run(vcpu);
+		if (get_ucall(vcpu, uc) != UCALL_NONE)
+			break;
+		VT_ASSERT(run->exit_reason == KVM_EXIT_IO &&
+			  run->io.direction == KVM_EXIT_IO_OUT &&
+			  run->io.port == port && run->io.size == size &&
+			  run->io.count >= 1,
+			  "unexpected exit %s port 0x%x size %u count %u",
+			  exit_reason_str(run->exit_reason), run->io.port,
+			  run->io.size, run->io.count);
+		memcpy(buf + *len, vcpu_io_data(vcpu), run->io.count * size);
+		*len += run->io.count * size;
+		exits++;
+	}
+	__vt_ucall_check(__FILE__, __LINE__, uc);
+	VT_ASSERT(uc->cmd == UCALL_SYNC, "expected GUEST_SYNC");
+	return exits;
+}
+
+TEST(rep_outs)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_outs);
+	u64 gbuf = (u64)outs_buf;
+	u8 expect[256], got[256];
+	struct ucall uc;
+	size_t len;
+	int i, n;
+
+	for (i = 0; i < 256; i++)
+		expect[i] = i * 7 + 3;
+
+	n = collect_outs(vcpu, PORT_B, 1, got, &len, &uc);
+	EXPECT_EQ(13, len);
+	EXPECT_EQ(0, memcmp(expect, got, 13));
+	EXPECT_EQ(gbuf + 13, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	TH_LOG("rep outsb x13: %d exit(s)", n);
+
+	n = collect_outs(vcpu, PORT_W, 2, got, &len, &uc);
+	EXPECT_EQ(14, len);
+	EXPECT_EQ(0, memcmp(expect, got, 14));
+	EXPECT_EQ(gbuf + 14, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	TH_LOG("rep outsw x7: %d exit(s)", n);
+
+	n = collect_outs(vcpu, PORT_L, 4, got, &len, &uc);
+	EXPECT_EQ(20, len);
+	EXPECT_EQ(0, memcmp(expect, got, 20));
+	EXPECT_EQ(gbuf + 20, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+
+	/* DF=1 from word 3 down to word 0. */
+	collect_outs(vcpu, PORT_W, 2, got, &len, &uc);
+	EXPECT_EQ(8, len);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, memcmp(expect + 2 * (3 - i), got + 2 * i, 2))
+			TH_LOG("word %d", i);
+	EXPECT_EQ(gbuf - 2, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+
+	/* RCX = 0: no exit at all. */
+	n = collect_outs(vcpu, PORT_B, 1, got, &len, &uc);
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(gbuf, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+
+	/* Plain OUTSB. */
+	collect_outs(vcpu, PORT_B, 1, got, &len, &uc);
+	EXPECT_EQ(1, len);
+	EXPECT_EQ(expect[9], got[0]);
+	EXPECT_EQ(gbuf + 10, uc.args[0]);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+static void guest_ins(void)
+{
+	u64 di, cx;
+
+	guest_memset(ins_buf, 0xee, sizeof(ins_buf));
+	di = (u64)ins_buf;
+	cx = 11;
+	asm volatile("cld; rep insb" : "+D"(di), "+c"(cx) : "d"(PORT_B)
+		     : "memory");
+	GUEST_SYNC2(di, cx);
+
+	di = (u64)ins_buf + 64;
+	cx = 6;
+	asm volatile("cld; rep insw" : "+D"(di), "+c"(cx) : "d"(PORT_W)
+		     : "memory");
+	GUEST_SYNC2(di, cx);
+
+	di = (u64)ins_buf + 128;
+	cx = 5;
+	asm volatile("cld; rep insl" : "+D"(di), "+c"(cx) : "d"(PORT_L)
+		     : "memory");
+	GUEST_SYNC2(di, cx);
+
+	/* Downwards: the first element lands at the highest address. */
+	di = (u64)ins_buf + 200 + 3;
+	cx = 4;
+	asm volatile("std; rep insb; cld" : "+D"(di), "+c"(cx) : "d"(PORT_B)
+		     : "memory");
+	GUEST_SYNC2(di, cx);
+	GUEST_DONE();
+}
+
+/* Answer IN exits on @port with bytes @next, @next+1, ... until a ucall. */
+static int answer_ins(struct vt_vcpu *vcpu, u16 port, u8 size, u8 *next,
+		      struct ucall *uc)
+{
+	struct kvm_run *run = vcpu->run;
+	int exits = 0;
+	u32 i;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		if (get_ucall(vcpu, uc) != UCALL_NONE)
+			break;
+		VT_ASSERT(run->exit_reason == KVM_EXIT_IO &&
+			  run->io.direction == KVM_EXIT_IO_IN &&
+			  run->io.port == port && run->io.size == size &&
+			  run->io.count >= 1,
+			  "unexpected exit %s port 0x%x size %u count %u",
+			  exit_reason_str(run->exit_reason), run->io.port,
+			  run->io.size, run->io.count);
+		for (i = 0; i < run->io.count * size; i++)
+			((u8 *)vcpu_io_data(vcpu))[i] = (*next)++;
+		exits++;
+	}
+	__vt_ucall_check(__FILE__, __LINE__, uc);
+	VT_ASSERT(uc->cmd == UCALL_SYNC, "expected GUEST_SYNC");
+	return exits;
+}
+
+TEST(rep_ins)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_ins);
+	u64 gbuf = (u64)ins_buf;
+	u8 *buf = gpa2hva(vm, gbuf);
+	struct ucall uc;
+	u8 next = 0x40;
+	int i, n;
+
+	n = answer_ins(vcpu, PORT_B, 1, &next, &uc);
+	TH_LOG("rep insb x11: %d exit(s)", n);
+	EXPECT_EQ(gbuf + 11, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	for (i = 0; i < 11; i++)
+		EXPECT_EQ(0x40 + i, buf[i]);
+	EXPECT_EQ(0xee, buf[11]);
+
+	next = 0x80;
+	answer_ins(vcpu, PORT_W, 2, &next, &uc);
+	EXPECT_EQ(gbuf + 64 + 12, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	for (i = 0; i < 12; i++)
+		EXPECT_EQ(0x80 + i, buf[64 + i]);
+	EXPECT_EQ(0xee, buf[64 + 12]);
+
+	next = 0x10;
+	answer_ins(vcpu, PORT_L, 4, &next, &uc);
+	EXPECT_EQ(gbuf + 128 + 20, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	for (i = 0; i < 20; i++)
+		EXPECT_EQ(0x10 + i, buf[128 + i]);
+
+	next = 0xc0;
+	answer_ins(vcpu, PORT_B, 1, &next, &uc);
+	EXPECT_EQ(gbuf + 200 - 1, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0xc0 + i, buf[203 - i]);
+	EXPECT_EQ(0xee, buf[199]);
+	EXPECT_EQ(0xee, buf[204]);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
