@@ -57,16 +57,16 @@ fi
 export KVER
 
 no_vmon=0
-if ! step build-module $MAKE --no-print-directory module; then
+if ! step build-module "$MAKE" --no-print-directory module; then
 	# A stale vmon.ko from an earlier build must not be tested.
 	no_vmon=1
 fi
-step build-userspace $MAKE --no-print-directory userspace
-step build-selftests $MAKE --no-print-directory selftests
+step build-userspace "$MAKE" --no-print-directory userspace
+step build-selftests "$MAKE" --no-print-directory selftests
 
 phase unit
 echo "=== VMON BEGIN dev=unit bin=- ===" >> "$hostlog"
-$MAKE --no-print-directory unit 2>&1 | tee -a "$hostlog"
+"$MAKE" --no-print-directory unit 2>&1 | tee -a "$hostlog"
 rc=${PIPESTATUS[0]}
 { echo; echo "=== VMON END dev=unit bin=- rc=$rc ==="; } >> "$hostlog"
 
