@@ -25,7 +25,7 @@ KV = re.compile(r"(\w+)=(\S*)")
 RESULT = re.compile(r"^(not ok|ok)\s+(\d+)\b\s*(?:-\s*)?(.*)$")
 PLAN = re.compile(r"^1\.\.(\d+)\s*(?:#\s*(.*))?$")
 RUN_LINE = re.compile(r"^#\s+RUN\s+(\S+)")
-DIRECTIVE = re.compile(r"^(SKIP|TODO|XFAIL|error)\b\s*(.*)$", re.I)
+DIRECTIVE = re.compile(r"(?:^|\s)#\s*(SKIP|TODO|XFAIL|error)\b\s*(.*)$", re.I)
 
 # dmesg lines that make host:kernel-clean fail. BUG:/WARNING: count only
 # at the start of a message (after the timestamp): WARN() and friends print
@@ -34,6 +34,10 @@ DIRECTIVE = re.compile(r"^(SKIP|TODO|XFAIL|error)\b\s*(.*)$", re.I)
 KERNEL_BAD = re.compile(
     r"(^|\]\s*)(BUG:|WARNING:)|kernel BUG at|Oops|general protection"
     r"|Call Trace|soft lockup|hard LOCKUP|Kernel panic")
+
+# ...except a user program's own #GP ("traps: foo[12] general protection
+# fault ip:..."): that is the test binary's crash, already counted there.
+USER_TRAP = re.compile(r"traps: \S+\[\d+\] general protection")
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 
@@ -170,11 +174,13 @@ def run_results(run, timeout_s=None):
         ok = m.group(1) == "ok"
         num = m.group(2)
         rest = m.group(3)
-        name, _, directive = rest.partition("#")
+        # Only a known directive ends the name: descriptions such as
+        # "... not #PF" keep their '#'.
+        d = DIRECTIVE.search(rest)
+        name = rest[:d.start()] if d else rest
         name = name.strip() or last_run_name or ("#" + num)
-        d = DIRECTIVE.match(directive.strip())
         kind = d.group(1).upper() if d else ""
-        reason = d.group(2).strip() if d else directive.strip()
+        reason = d.group(2).strip() if d else ""
         if kind == "SKIP":
             status = SKIP
         elif kind in ("TODO", "XFAIL"):
@@ -224,4 +230,5 @@ def kernel_findings(log):
     """Lines that make host:kernel-clean fail; None if dmesg is missing."""
     if log.dmesg is None:
         return None
-    return [l for l in log.dmesg if KERNEL_BAD.search(l)]
+    return [l for l in log.dmesg
+            if KERNEL_BAD.search(l) and not USER_TRAP.search(l)]
