@@ -42,11 +42,24 @@ static int svm_exit_ud(struct vmon_vcpu *vcpu)
 	return 1;
 }
 
-/* RDPMC: no virtual PMU, so no counter exists (KVM without PMU: #GP). */
-static int svm_exit_gp(struct vmon_vcpu *vcpu)
+/*
+ * RDPMC must not read the host's counters. Every AMD CPU has the four
+ * legacy counters, whatever CPUID says; with no virtual PMU they count
+ * nothing and read 0 (kvm_amd answers the same for them).
+ */
+static int svm_exit_rdpmc(struct vmon_vcpu *vcpu)
 {
-	svm_queue_exception(vcpu, GP_VECTOR, true, 0);
-	return 1;
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	u32 idx = vcpu->regs[VMON_RCX] & ~(3u << 30);
+
+	if (idx > 3 || (s->cpl && (s->cr0 & X86_CR0_PE) &&
+			!(s->cr4 & X86_CR4_PCE))) {
+		svm_queue_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	vcpu->regs[VMON_RAX] = 0;
+	vcpu->regs[VMON_RDX] = 0;
+	return svm_skip(vcpu);
 }
 
 /* INVD would discard dirty host lines: run it as a no-op (as KVM). */
@@ -204,7 +217,7 @@ static const svm_exit_fn svm_exit_handlers[] = {
 	[SVM_EXIT_INTR]					= svm_exit_host_event,
 	[SVM_EXIT_NMI]					= svm_exit_host_event,
 	[SVM_EXIT_SMI]					= svm_exit_host_event,
-	[SVM_EXIT_RDPMC]				= svm_exit_gp,
+	[SVM_EXIT_RDPMC]				= svm_exit_rdpmc,
 	[SVM_EXIT_CPUID]				= svm_exit_cpuid,
 	[SVM_EXIT_INVD]					= svm_exit_nop,
 	[SVM_EXIT_HLT]					= svm_exit_hlt,
