@@ -1038,6 +1038,12 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	c->nested_cr3 = __sme_set(vcpu->vm->tdp.root_pa);
 	c->clean = 0;
 
+	/*
+	 * RIP moved outside the guest: an instruction was emulated (or
+	 * userspace set RIP), so an STI/MOV SS shadow no longer applies.
+	 */
+	if (vmcb->save.rip != vcpu->rip)
+		c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 	vmcb->save.rax = vcpu->regs[VMON_RAX];
 	vmcb->save.rsp = vcpu->regs[VMON_RSP];
 	vmcb->save.rip = vcpu->rip;
