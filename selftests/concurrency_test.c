@@ -18,7 +18,7 @@
 #define SLOT1_SIZE	(16 * PAGE_SIZE)
 #define MAGIC		0x1234567887654321ULL
 
-static void msleep(int ms)
+static void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -218,7 +218,7 @@ TEST(delete_slot_while_running)
 
 	/* Wait until the guest is polling the slot. */
 	for (i = 0; i < 1000 && *progress < 1000; i++)
-		msleep(5);
+		sleep_ms(5);
 	ASSERT_LE(1000, *progress) TH_LOG("the guest does not run");
 
 	ASSERT_EQ(0, __vm_set_region(vm, 1, 0, SLOT1_GPA, 0, mem));

@@ -27,8 +27,10 @@ struct kicker {
 	int delay_ms;
 };
 
-/* Signal the vCPU thread until it says stop: a signal that lands before
- * KVM_RUN is entered would otherwise be lost in the handler. */
+/*
+ * Signal the vCPU thread until it says stop: a signal that lands before
+ * KVM_RUN is entered would otherwise be lost in the handler.
+ */
 static void *kicker_fn(void *arg)
 {
 	struct kicker *k = arg;

@@ -39,6 +39,17 @@ extern char vt_guest_return[];
 #define VT_EXC_STUB_SIZE 16
 #define VT_NR_EXC	32
 
+/* A 64-bit IDT gate descriptor. */
+struct idt_gate {
+	u16 offset_lo;
+	u16 selector;
+	u8 ist;
+	u8 type_attr;
+	u16 offset_mid;
+	u32 offset_hi;
+	u32 reserved;
+} __attribute__((packed));
+
 static const struct kvm_segment code64 = {
 	.base = 0, .limit = 0xffffffff, .selector = SEL_CODE, .type = 0xb,
 	.present = 1, .s = 1, .l = 1, .g = 1,
@@ -136,7 +147,7 @@ static void build_descriptor_tables(struct vt_vm *vm)
 		.limit = TSS_SIZE - 1, .selector = SEL_TSS, .type = 0xb,
 		.present = 1,
 	};
-	u8 *idt;
+	struct idt_gate *idt;
 	int v;
 
 	vm->gdt = vm_alloc(vm, PAGE_SIZE, PAGE_SIZE);
@@ -151,14 +162,12 @@ static void build_descriptor_tables(struct vt_vm *vm)
 	idt = gpa2hva(vm, vm->idt);
 	for (v = 0; v < VT_NR_EXC; v++) {
 		u64 h = (u64)(uintptr_t)vt_exc_stubs + v * VT_EXC_STUB_SIZE;
-		u8 *e = idt + v * 16;
 
-		memset(e, 0, 16);
-		e[0] = h; e[1] = h >> 8;
-		e[2] = SEL_CODE; e[3] = 0;
-		e[5] = 0x8e;	/* present, DPL 0, 64-bit interrupt gate */
-		e[6] = h >> 16; e[7] = h >> 24;
-		e[8] = h >> 32; e[9] = h >> 40; e[10] = h >> 48; e[11] = h >> 56;
+		idt[v] = (struct idt_gate){
+			.offset_lo = h, .selector = SEL_CODE,
+			.type_attr = 0x8e,	/* present, DPL 0, interrupt gate */
+			.offset_mid = h >> 16, .offset_hi = h >> 32,
+		};
 	}
 }
 

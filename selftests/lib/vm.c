@@ -311,24 +311,17 @@ u64 vcpu_get_reg_rip(struct vt_vcpu *vcpu)
 void vcpu_args_set(struct vt_vcpu *vcpu, int n, ...)
 {
 	struct kvm_regs regs;
+	/* SysV AMD64 integer argument registers, in order. */
+	__u64 *argregs[6] = { &regs.rdi, &regs.rsi, &regs.rdx, &regs.rcx,
+			      &regs.r8, &regs.r9 };
 	va_list ap;
 	int i;
 
 	VT_ASSERT(n <= 6, "at most 6 arguments");
 	vcpu_regs_get(vcpu, &regs);
 	va_start(ap, n);
-	for (i = 0; i < n; i++) {
-		u64 v = va_arg(ap, u64);
-
-		switch (i) {
-		case 0: regs.rdi = v; break;
-		case 1: regs.rsi = v; break;
-		case 2: regs.rdx = v; break;
-		case 3: regs.rcx = v; break;
-		case 4: regs.r8 = v; break;
-		case 5: regs.r9 = v; break;
-		}
-	}
+	for (i = 0; i < n; i++)
+		*argregs[i] = va_arg(ap, u64);
 	va_end(ap);
 	vcpu_regs_set(vcpu, &regs);
 }
