@@ -388,4 +388,78 @@ TEST(rep_ins)
 	vm_free(vm);
 }
 
+static u8 big_buf[3 * 4096] __attribute__((aligned(4096)));
+
+/* Strings that cross a page boundary or exceed one exit's worth of data. */
+static void guest_long_strings(void)
+{
+	u64 p, cx;
+	int i;
+
+	for (i = 0; i < (int)sizeof(big_buf); i++)
+		big_buf[i] = i * 13 + 5;
+
+	p = (u64)big_buf + 4096 - 20;
+	cx = 40;
+	asm volatile("cld; rep insb" : "+D"(p), "+c"(cx) : "d"(PORT_B)
+		     : "memory");
+	GUEST_SYNC2(p, cx);
+
+	p = (u64)big_buf + 2 * 4096 - 16;
+	cx = 30;
+	asm volatile("cld; rep outsw" : "+S"(p), "+c"(cx) : "d"(PORT_W)
+		     : "memory");
+	GUEST_SYNC2(p, cx);
+
+	p = (u64)big_buf + 100;
+	cx = 1500;	/* 6000 bytes: two page crossings, many exits */
+	asm volatile("cld; rep insl" : "+D"(p), "+c"(cx) : "d"(PORT_L)
+		     : "memory");
+	GUEST_SYNC2(p, cx);
+	GUEST_DONE();
+}
+
+TEST(long_and_page_crossing_strings)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_long_strings);
+	u64 g = (u64)big_buf;
+	u8 *buf = gpa2hva(vm, g);
+	u8 got[128], next = 0;
+	struct ucall uc;
+	size_t len;
+	int i, n;
+
+	n = answer_ins(vcpu, PORT_B, 1, &next, &uc);
+	TH_LOG("rep insb x40 across a page: %d exit(s)", n);
+	EXPECT_EQ(g + 4096 + 20, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	for (i = 0; i < 40; i++)
+		EXPECT_EQ((u8)i, buf[4096 - 20 + i]) TH_LOG("byte %d", i);
+	EXPECT_EQ((u8)((4096 - 21) * 13 + 5), buf[4096 - 21]);
+	EXPECT_EQ((u8)((4096 + 20) * 13 + 5), buf[4096 + 20]);
+
+	collect_outs(vcpu, PORT_W, 2, got, &len, &uc);
+	EXPECT_EQ(60, len);
+	for (i = 0; i < 60; i++)
+		EXPECT_EQ((u8)((2 * 4096 - 16 + i) * 13 + 5), got[i])
+			TH_LOG("byte %d", i);
+	EXPECT_EQ(g + 2 * 4096 + 44, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+
+	next = 0;
+	n = answer_ins(vcpu, PORT_L, 4, &next, &uc);
+	TH_LOG("rep insl x1500: %d exit(s)", n);
+	EXPECT_EQ(g + 100 + 6000, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	for (i = 0; i < 6000; i++)
+		if (buf[100 + i] != (u8)i) {
+			EXPECT_EQ((u8)i, buf[100 + i]) TH_LOG("byte %d", i);
+			break;
+		}
+	EXPECT_EQ((u8)(6100 * 13 + 5), buf[6100]);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
