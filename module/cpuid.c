@@ -6,7 +6,7 @@
  *
  * The supported set is the host's CPUID filtered through an allow-list of
  * features vmon really virtualizes: anything that needs MSRs or state
- * vmon does not handle yet (MTRR, MCE, PKU, RDTSCP/RDPID, XSAVES, SVM,
+ * vmon does not handle yet (MTRR, MCE, PKU, RDPID, MONITOR, XSAVES, SVM,
  * speculation-control MSRs, x2APIC) stays hidden, so a guest never
  * relies on something that would fault.
  */
@@ -39,7 +39,7 @@
 #define VMON_81_ECX (F(LAHF_LM) | F(ABM) | F(SSE4A) | F(MISALIGNSSE) | \
 		     F(3DNOWPREFETCH) | F(XOP) | F(FMA4) | F(TBM))
 #define VMON_81_EDX (F(SYSCALL) | F(NX) | F(MMXEXT) | F(FXSR_OPT) | \
-		     F(GBPAGES) | F(LM) | (F(FPU) | F(VME) | F(DE) | F(PSE) | \
+		     F(GBPAGES) | F(RDTSCP) | F(LM) | (F(FPU) | F(VME) | F(DE) | F(PSE) | \
 		     F(TSC) | F(MSR) | F(PAE) | F(CX8) | F(APIC) | F(PGE) | \
 		     F(CMOV) | F(PAT) | F(PSE36) | F(MMX) | F(FXSR)))
 /* Components vmon lets a guest enable in XCR0. */

@@ -256,11 +256,22 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io)
 		vcpu->pio.next_rip = io->next_rip;
 		vcpu->pending = VMON_PENDING_PIO_IN;
 	} else {
+		/*
+		 * Like KVM's fast PIO path, RIP stays on the OUT until the
+		 * next KVM_RUN: userspace sees the instruction that exited.
+		 */
 		memcpy(vcpu->pio_data, &vcpu->regs[VMON_RAX], io->size);
-		vcpu->rip = io->next_rip;
+		vcpu->pio.next_rip = io->next_rip;
+		vcpu->pending = VMON_PENDING_PIO_OUT;
 	}
 	vmon_fill_io_exit(vcpu, io, 1);
 	return 0;
+}
+
+int vmon_complete_pio_out(struct vmon_vcpu *vcpu)
+{
+	vcpu->rip = vcpu->pio.next_rip;
+	return 1;
 }
 
 int vmon_complete_pio_in(struct vmon_vcpu *vcpu)

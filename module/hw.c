@@ -4,13 +4,19 @@
  * first VM is created, disabled when the last one goes, so that vmon and
  * kvm_amd/kvm_intel can be loaded in the same kernel and used one after
  * the other. CPUs that come online while VMs exist are enabled by the
- * hotplug callback; the emergency-reboot callback turns it off on crash.
+ * hotplug callback.
+ *
+ * Emergency reboot/kexec: in 6.1 the kernel's own
+ * cpu_emergency_disable_virtualization() always clears EFER.SVME (and
+ * STGIs), so the SVM backend needs no callback. The single callback slot
+ * (cpu_emergency_register_virt_callback) is taken by kvm_intel at load,
+ * so registering one here would WARN whenever both are loaded; the VMX
+ * backend must solve emergency VMXOFF differently.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/percpu.h>
 #include <linux/smp.h>
-#include <asm/reboot.h>
 #include "vmon.h"
 
 static DEFINE_MUTEX(vmon_hw_lock);
@@ -116,13 +122,6 @@ static int vmon_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
-/* Emergency reboot/kexec: called on each CPU, possibly from NMI context. */
-static void vmon_emergency_disable(void)
-{
-	if (this_cpu_read(vmon_hw_enabled))
-		vmon_hw_disable_this_cpu();
-}
-
 int vmon_hw_init(void)
 {
 	int r;
@@ -132,13 +131,11 @@ int vmon_hw_init(void)
 	if (r < 0)
 		return r;
 	vmon_hp_state = r;
-	cpu_emergency_register_virt_callback(vmon_emergency_disable);
 	return 0;
 }
 
 void vmon_hw_exit(void)
 {
-	cpu_emergency_unregister_virt_callback(vmon_emergency_disable);
 	cpuhp_remove_state_nocalls(vmon_hp_state);
 	WARN_ON(vmon_hw_users);
 }

@@ -11,6 +11,7 @@
  *              vmon_ops->handle_exit()  per-vendor exit table
  *     <- 0 with kvm_run->exit_reason, or -errno
  */
+#include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <asm/fpu/xcr.h>
@@ -99,6 +100,8 @@ static int vmon_complete_pending(struct vmon_vcpu *vcpu)
 	switch (p) {
 	case VMON_PENDING_PIO_IN:
 		return vmon_complete_pio_in(vcpu);
+	case VMON_PENDING_PIO_OUT:
+		return vmon_complete_pio_out(vcpu);
 	case VMON_PENDING_MMIO_READ:
 		return vmon_complete_mmio_read(vcpu);
 	default:
@@ -155,7 +158,16 @@ static int vmon_run_loop(struct vmon_vcpu *vcpu)
 			preempt_enable();
 			continue;
 		}
+		guest_timing_enter_irqoff();
 		vmon_enter_guest(vcpu);
+		/*
+		 * Take the host interrupt that caused the exit before closing
+		 * the guest-time window, so ticks that hit the guest are
+		 * accounted to it (as KVM does).
+		 */
+		local_irq_enable();
+		local_irq_disable();
+		guest_timing_exit_irqoff();
 		local_irq_enable();
 		preempt_enable();
 

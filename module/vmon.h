@@ -269,6 +269,7 @@ enum vmon_vcpu_mode {
 enum vmon_pending {
 	VMON_PENDING_NONE,
 	VMON_PENDING_PIO_IN,	/* copy kvm_run PIO data to RAX or memory */
+	VMON_PENDING_PIO_OUT,	/* OUT seen by userspace: move RIP past it */
 	VMON_PENDING_MMIO_READ,	/* write kvm_run->mmio.data to a register */
 };
 
@@ -368,7 +369,7 @@ int vmon_exit_internal_error(struct vmon_vcpu *vcpu, u32 suberror,
 			     int ndata, const u64 *data);
 
 /* Host-wide hardware enable refcount (module/hw.c). */
-int vmon_hw_init(void);		/* hotplug + emergency callbacks */
+int vmon_hw_init(void);		/* CPU hotplug callbacks */
 void vmon_hw_exit(void);
 int vmon_hw_get(void);		/* first VM: enable on all CPUs */
 void vmon_hw_put(void);		/* last VM: disable on all CPUs */
@@ -422,6 +423,7 @@ extern u64 vmon_host_xcr0;
 
 /* Completion of exits that waited for userspace (emulate.c). */
 int vmon_complete_pio_in(struct vmon_vcpu *vcpu);
+int vmon_complete_pio_out(struct vmon_vcpu *vcpu);
 int vmon_complete_mmio_read(struct vmon_vcpu *vcpu);
 
 /* Fetch up to @len instruction bytes at CS:RIP through guest paging. */
