@@ -245,12 +245,15 @@ long vmon_vcpu_get_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 		return -EFAULT;
 	if (c.nent < vcpu->cpuid_nent)
 		return -E2BIG;
+	/*
+	 * KVM 6.1 writes the entries but never the count back (neither on
+	 * success nor on E2BIG); clients cope, and vmon answers the same.
+	 */
 	if (vcpu->cpuid_nent &&
 	    copy_to_user(uc->entries, vcpu->cpuid,
 			 vcpu->cpuid_nent * sizeof(*vcpu->cpuid)))
 		return -EFAULT;
-	c.nent = vcpu->cpuid_nent;
-	return copy_to_user(uc, &c, sizeof(c)) ? -EFAULT : 0;
+	return 0;
 }
 
 static struct kvm_cpuid_entry2 *vmon_find_cpuid(struct vmon_vcpu *vcpu,

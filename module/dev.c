@@ -59,6 +59,7 @@ long vmon_check_extension(struct vmon_vm *vm, long ext)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_MP_STATE:
+	case KVM_CAP_CHECK_EXTENSION_VM:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(long, num_online_cpus(), VMON_MAX_VCPUS);

@@ -16,10 +16,23 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/processor.h>
 #include "vmon.h"
 
 /* KVM's limit: a slot's page count must fit in 31 bits. */
 #define VMON_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
+
+/*
+ * Highest guest frame the nested page tables can map: the host's physical
+ * address width, and no more than the table depth reaches.
+ */
+static u64 vmon_max_gfn(struct vmon_vm *vm)
+{
+	int bits = min_t(int, boot_cpu_data.x86_phys_bits,
+			 PAGE_SHIFT + 9 * vm->tdp.fmt->levels);
+
+	return (1ULL << (bits - PAGE_SHIFT)) - 1;
+}
 
 static struct vmon_memslots *vmon_slots_alloc(int nr)
 {
@@ -175,6 +188,9 @@ long vmon_set_user_memory_region(struct vmon_vm *vm, unsigned long arg)
 				return 0;	/* nothing changes */
 			zap = true;		/* a move */
 		}
+		/* As KVM's arch check: the slot must be mappable. */
+		if (gfn + npages - 1 > vmon_max_gfn(vm))
+			return -EINVAL;
 		if (vmon_slots_overlap(old, id, gfn, npages))
 			return -EEXIST;
 		add = (struct vmon_memslot) {

@@ -187,6 +187,9 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 	if (run->kvm_valid_regs || run->kvm_dirty_regs)
 		return -EINVAL;
 
+	/* The KVM_SET_SIGNAL_MASK mask is in force for the whole ioctl. */
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 
 	/* As in KVM: a pending I/O completes even with immediate_exit. */
@@ -201,6 +204,10 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 	r = vmon_run_loop(vcpu);
 out:
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
 	run->apic_base = vcpu->apic_base;
 	return r;

@@ -201,6 +201,30 @@ static long vmon_vcpu_set_mp_state(struct vmon_vcpu *vcpu, unsigned long arg)
 	return 0;
 }
 
+static long vmon_vcpu_set_signal_mask(struct vmon_vcpu *vcpu,
+				      unsigned long arg)
+{
+	struct kvm_signal_mask __user *um = (void __user *)arg;
+	struct kvm_signal_mask m;
+	sigset_t set;
+
+	if (!um) {		/* NULL: KVM_RUN keeps the thread's mask */
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&m, um, sizeof(m)))
+		return -EFAULT;
+	if (m.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, um->sigset, sizeof(set)))
+		return -EFAULT;
+	/* SIGKILL and SIGSTOP can never be blocked. */
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
 static const struct vmon_ioctl_desc vmon_vcpu_ioctls[] = {
 	VMON_IOCTL(KVM_RUN, vmon_vcpu_ioctl_run, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_GET_REGS, vmon_vcpu_get_regs, VMON_LOCK_VCPU),
@@ -215,6 +239,8 @@ static const struct vmon_ioctl_desc vmon_vcpu_ioctls[] = {
 	VMON_IOCTL(KVM_GET_CPUID2, vmon_vcpu_get_cpuid2, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_GET_MP_STATE, vmon_vcpu_get_mp_state, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_SET_MP_STATE, vmon_vcpu_set_mp_state, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_SET_SIGNAL_MASK, vmon_vcpu_set_signal_mask,
+		   VMON_LOCK_VCPU),
 };
 
 static long vmon_vcpu_ioctl(struct file *filp, unsigned int cmd,

@@ -22,6 +22,7 @@
 #include <linux/xarray.h>
 #include <linux/mmu_notifier.h>
 #include <linux/kref.h>
+#include <linux/signal.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
@@ -280,6 +281,8 @@ struct vmon_vcpu {
 	struct kvm_run *run;			/* (o) shared with userspace */
 	void *pio_data;				/* (o) page 1 of the mmap */
 	bool ran_once;				/* (v) CPUID is frozen after */
+	bool sigset_active;			/* (v) KVM_SET_SIGNAL_MASK */
+	sigset_t sigset;			/* (v) mask during KVM_RUN */
 	u64 tsc_offset;				/* (v) guest TSC - host TSC */
 
 	/* Guest state owned by the core; loaded/stored by backend run(). */
