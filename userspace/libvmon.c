@@ -321,7 +321,7 @@ enum vmon_err vmon_setup_real_mode(struct vmon_guest *vm, uint16_t ip,
 		return VMON_ERR_API;
 	}
 	/* Keep the reset attributes (64 KiB limit, types); move to 0:0. */
-	for (i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(segs); i++) {
 		segs[i]->selector = 0;
 		segs[i]->base = 0;
 	}
@@ -368,7 +368,7 @@ const char *vmon_exit_name(uint32_t reason)
 		[KVM_EXIT_NOTIFY] = "NOTIFY",
 	};
 
-	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
+	if (reason < ARRAY_SIZE(names) && names[reason])
 		return names[reason];
 	return "?";
 }

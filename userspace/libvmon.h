@@ -22,6 +22,8 @@
 
 #define VMON_DEFAULT_DEV	"/dev/vmon"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define VMON_LM_GDT		0x1000ULL
 #define VMON_LM_PML4		0x2000ULL
 #define VMON_LM_PDPT		0x3000ULL

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ enum mode { MODE_AUTO, MODE_REAL, MODE_ELF };
 
 static const char *prog = "vmon-run";
 static int quiet;
+static int trace;
 static volatile sig_atomic_t timed_out;
 static struct kvm_run *volatile run_for_signal;
 
@@ -65,7 +67,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: %s [--dev PATH] [--mem MiB] [--mode real|elf|auto] [--timeout SEC]\n"
-"       [--quiet] IMAGE\n"
+"       [--quiet] [--trace] IMAGE\n"
 "\n"
 "Runs IMAGE on one vCPU through the KVM ioctl ABI of PATH (default %s).\n"
 "  --dev PATH     hypervisor device: /dev/vmon or /dev/kvm\n"
@@ -73,6 +75,7 @@ static void usage(FILE *f)
 "  --mode MODE    auto (default): ELF if the file starts with \\177ELF, else raw\n"
 "  --timeout SEC  stop the guest after SEC seconds (exit status %d)\n"
 "  --quiet        no warnings for unhandled ports/MMIO, no summary line\n"
+"  --trace        one line on stderr per exit to userspace\n"
 "\n"
 "Images:\n"
 "  raw  real mode: loaded at 0x7c00, CS:IP = 0000:7c00, SS:SP = 0000:7c00,\n"
@@ -182,12 +185,18 @@ static int is_elf(const struct image *img)
 	return img->size >= SELFMAG && !memcmp(img->data, ELFMAG, SELFMAG);
 }
 
-#define BAD(...) do {							\
-	fprintf(stderr, "%s: bad image %s: ", prog, img->path);	\
-	fprintf(stderr, __VA_ARGS__);					\
-	fputc('\n', stderr);						\
-	return RUN_BADIMAGE;						\
-} while (0)
+__attribute__((format(printf, 2, 3)))
+static int bad(const struct image *img, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: bad image %s: ", prog, img->path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return RUN_BADIMAGE;
+}
 
 /* Validate an ELF image against a RAM size; on success *entry is set. */
 static int check_elf(const struct image *img, uint64_t mem_size,
@@ -198,24 +207,24 @@ static int check_elf(const struct image *img, uint64_t mem_size,
 	int i, nload = 0, entry_ok = 0;
 
 	if (!is_elf(img))
-		BAD("not an ELF file (use --mode real for a raw binary)");
+		return bad(img, "not an ELF file (use --mode real for a raw binary)");
 	if (img->size < sizeof(*eh))
-		BAD("truncated ELF header");
+		return bad(img, "truncated ELF header");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		BAD("not a 64-bit ELF (class %u); only ELF64 x86-64 is supported",
-		    eh->e_ident[EI_CLASS]);
+		return bad(img, "not a 64-bit ELF (class %u); only ELF64 x86-64 is supported",
+			   eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		BAD("not a little-endian ELF");
+		return bad(img, "not a little-endian ELF");
 	if (eh->e_machine != EM_X86_64)
-		BAD("ELF machine %u is not x86-64 (%u)", eh->e_machine,
-		    EM_X86_64);
+		return bad(img, "ELF machine %u is not x86-64 (%u)", eh->e_machine,
+			   EM_X86_64);
 	if (eh->e_type != ET_EXEC)
-		BAD("ELF type %u is not an executable (ET_EXEC)", eh->e_type);
+		return bad(img, "ELF type %u is not an executable (ET_EXEC)", eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
 	    eh->e_phoff > img->size ||
 	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) >
 	    img->size - eh->e_phoff)
-		BAD("program headers missing or outside the file");
+		return bad(img, "program headers missing or outside the file");
 
 	for (i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const void *)(img->data + eh->e_phoff +
@@ -225,32 +234,32 @@ static int check_elf(const struct image *img, uint64_t mem_size,
 			continue;
 		nload++;
 		if (ph->p_filesz > ph->p_memsz)
-			BAD("segment %d: p_filesz > p_memsz", i);
+			return bad(img, "segment %d: p_filesz > p_memsz", i);
 		if (ph->p_offset > img->size ||
 		    ph->p_filesz > img->size - ph->p_offset)
-			BAD("segment %d: file data outside the file", i);
+			return bad(img, "segment %d: file data outside the file", i);
 		if (ph->p_paddr > mem_size || ph->p_memsz > mem_size - ph->p_paddr)
-			BAD("segment %d [0x%llx, 0x%llx) lies outside guest RAM [0, 0x%llx) (try --mem)",
-			    i, (unsigned long long)ph->p_paddr,
-			    (unsigned long long)(ph->p_paddr + ph->p_memsz),
-			    (unsigned long long)mem_size);
+			return bad(img, "segment %d [0x%llx, 0x%llx) lies outside guest RAM [0, 0x%llx) (try --mem)",
+				   i, (unsigned long long)ph->p_paddr,
+				   (unsigned long long)(ph->p_paddr + ph->p_memsz),
+				   (unsigned long long)mem_size);
 		if (ph->p_paddr < reserved)
-			BAD("segment %d at 0x%llx overlaps the runner's GDT and page tables [0, 0x%llx)",
-			    i, (unsigned long long)ph->p_paddr,
-			    (unsigned long long)reserved);
+			return bad(img, "segment %d at 0x%llx overlaps the runner's GDT and page tables [0, 0x%llx)",
+				   i, (unsigned long long)ph->p_paddr,
+				   (unsigned long long)reserved);
 		if (ph->p_vaddr != ph->p_paddr)
-			BAD("segment %d: vaddr 0x%llx != paddr 0x%llx; the runner identity-maps RAM",
-			    i, (unsigned long long)ph->p_vaddr,
-			    (unsigned long long)ph->p_paddr);
+			return bad(img, "segment %d: vaddr 0x%llx != paddr 0x%llx; the runner identity-maps RAM",
+				   i, (unsigned long long)ph->p_vaddr,
+				   (unsigned long long)ph->p_paddr);
 		if (eh->e_entry >= ph->p_paddr &&
 		    eh->e_entry - ph->p_paddr < ph->p_memsz)
 			entry_ok = 1;
 	}
 	if (!nload)
-		BAD("no PT_LOAD segment");
+		return bad(img, "no PT_LOAD segment");
 	if (!entry_ok)
-		BAD("entry point 0x%llx is not inside a loaded segment",
-		    (unsigned long long)eh->e_entry);
+		return bad(img, "entry point 0x%llx is not inside a loaded segment",
+			   (unsigned long long)eh->e_entry);
 	*entry = eh->e_entry;
 	return RUN_OK;
 }
@@ -278,11 +287,11 @@ static int check_raw(const struct image *img, uint64_t mem_size)
 	uint64_t end = REAL_LOAD + img->size;
 
 	if (end > REAL_LIMIT)
-		BAD("%zu bytes do not fit between 0x7c00 and 0xa0000",
-		    img->size);
+		return bad(img, "%zu bytes do not fit between 0x7c00 and 0xa0000",
+			   img->size);
 	if (end > mem_size)
-		BAD("%zu bytes at 0x7c00 do not fit in %llu bytes of RAM",
-		    img->size, (unsigned long long)mem_size);
+		return bad(img, "%zu bytes at 0x7c00 do not fit in %llu bytes of RAM",
+			   img->size, (unsigned long long)mem_size);
 	return RUN_OK;
 }
 
@@ -481,6 +490,23 @@ static int report_exit(struct runner *r)
 	return status;
 }
 
+static void trace_exit(struct runner *r)
+{
+	struct kvm_run *run = r->vm.run;
+
+	fprintf(stderr, "%s: exit %lu: %s", prog, r->exits,
+		vmon_exit_name(run->exit_reason));
+	if (run->exit_reason == KVM_EXIT_IO)
+		fprintf(stderr, " %s port 0x%x size %u count %u",
+			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+			run->io.port, run->io.size, run->io.count);
+	else if (run->exit_reason == KVM_EXIT_MMIO)
+		fprintf(stderr, " %s 0x%llx len %u",
+			run->mmio.is_write ? "write" : "read",
+			(unsigned long long)run->mmio.phys_addr, run->mmio.len);
+	fputc('\n', stderr);
+}
+
 static int run_loop(struct runner *r)
 {
 	struct kvm_run *run = r->vm.run;
@@ -499,6 +525,8 @@ static int run_loop(struct runner *r)
 			return RUN_API;
 		}
 		r->exits++;
+		if (trace)
+			trace_exit(r);
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			status = handle_io(r);
@@ -539,6 +567,7 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'M' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "trace", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -553,7 +582,7 @@ int main(int argc, char **argv)
 
 	r.exit_code = -1;
 
-	while ((c = getopt_long(argc, argv, "d:m:M:t:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:m:M:t:qTh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dev = optarg;
@@ -587,6 +616,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'T':
+			trace = 1;
 			break;
 		case 'h':
 			usage(stdout);
