@@ -28,6 +28,10 @@ mount -t tmpfs tmpfs /tmp
 # carried the node; make sure every later line reaches the serial port.
 exec < /dev/console > /dev/console 2>&1
 
+# SysRq debug dumps (l: all CPUs' backtraces, w: blocked tasks) for the
+# host's hang watchdog, which sends them from QEMU's keyboard.
+echo 1 > /proc/sys/kernel/sysrq
+
 # Defaults; /etc/vmon/plan overrides them.
 PLAN=suite
 TESTS=

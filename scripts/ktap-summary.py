@@ -48,12 +48,19 @@ def guest_results(log, expect, timeout_s):
     if log.done is not None:
         out.append(Result("host:guest-finished", PASS))
     else:
-        tail = [l for l in log.lines if l.strip()][-20:]
+        lines = log.lines
+        hung = [i for i, l in enumerate(lines)
+                if "guest hung; asking for backtraces" in l]
+        if hung:
+            # Show what the guest did last; the watchdog's backtraces and
+            # registers that follow are in the log.
+            lines = lines[:hung[0] + 1]
+        last = vmonlog.tail(lines, 20)
         why = ("/init never reached its end (panic, hang or boot timeout)"
                if log.started else "/init never started (kernel or "
                "initramfs problem)")
         out.append(Result("host:guest-finished", FAIL,
-                          why + "; last console lines follow", tail))
+                          why + "; last console lines follow", last))
     bad = vmonlog.kernel_findings(log)
     if bad is None:
         # No dmesg dump: judge by what reached the console.

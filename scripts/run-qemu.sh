@@ -37,14 +37,15 @@ idle=${QEMU_IDLE:-180}
 # /dev/null so QEMU never puts a terminal into raw mode. QEMU writes the
 # log itself and `tail --pid` shows it, so that the watchdog below has
 # the PID of the timeout process to stop.
+mon=$(mktemp -u "${TMPDIR:-/tmp}/vmon-qemu-mon.XXXXXX")
 start=$(date +%s.%N)
 timeout -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg -cpu EPYC,+svm,+npt \
 	-m "${QEMU_MEM:-1024}" -smp "${QEMU_SMP:-2}" \
-	-nographic -no-reboot \
+	-nographic -no-reboot -monitor "unix:$mon,server=on,wait=off" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 quiet panic=-1 ${QEMU_APPEND:-}" \
-	< /dev/null > "$log" 2>&1 &
+	< /dev/null >> "$log" 2>&1 &
 qpid=$!
 tpid=
 if [ "${QEMU_QUIET:-0}" != 1 ]; then
@@ -77,12 +78,24 @@ while kill -0 "$qpid" 2>/dev/null; do
 		quiet_since=$now
 	elif [ "$idle" -gt 0 ] && [ $((now - quiet_since)) -ge "$idle" ]; then
 		hung=1
+		# Where is it stuck? SysRq (enabled by /init) from QEMU's
+		# keyboard: 9 raises the console loglevel past "quiet", l makes
+		# every CPU print its backtrace through an NMI, w lists blocked
+		# tasks -- if the kernel still takes the keyboard interrupt.
+		# The registers come from QEMU itself, whatever the guest does.
+		echo "run-qemu.sh: no console output for ${idle} s: guest hung;" \
+			"asking for backtraces and registers" >> "$log"
+		python3 "$top/scripts/qemu-mon.py" "$mon" \
+			"sendkey alt-sysrq-9" sleep:1 \
+			"sendkey alt-sysrq-l" sleep:5 "sendkey alt-sysrq-w" \
+			sleep:3 "info registers -a" >> "$log" 2>&1
 		kill -TERM "$qpid" 2>/dev/null
 		break
 	fi
 done
 rc=0
 wait "$qpid" || rc=$?
+rm -f "$mon"
 [ -z "$tpid" ] || wait "$tpid" || true
 end=$(date +%s.%N)
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')

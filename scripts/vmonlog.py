@@ -85,6 +85,15 @@ def parse(text):
     for raw in text.splitlines():
         line = raw.replace("\r", "")
         log.lines.append(line)
+        if line.startswith("run-qemu.sh:"):
+            # The host's watchdog speaks: what follows (backtraces,
+            # registers) belongs to no run.
+            if run is not None:
+                log.runs.append(run)
+                run = None
+            in_dmesg = False
+            pending.append(line)
+            continue
         m = MARK.search(line)
         if not m:
             if in_dmesg:
@@ -133,6 +142,16 @@ def parse(text):
     if run is not None:
         log.runs.append(run)
     return log
+
+
+NOISE = re.compile(r"TCG doesn't support requested feature")
+ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|c)")
+
+
+def tail(lines, n):
+    """The last n meaningful lines (no QEMU feature warnings, no escapes)."""
+    out = [ESCAPE.sub("", l) for l in lines if not NOISE.search(l)]
+    return [l for l in out if l.strip()][-n:]
 
 
 def _signal_name(rc):
@@ -220,9 +239,9 @@ def run_results(run, timeout_s=None):
             and not any(r.status == FAIL for r in out)):
         problems.append("exit status %d but no failing case reported" % run.rc)
     if problems:
-        tail = [l for l in run.lines if l.strip()][-12:]
+        last = tail(run.lines, 12)
         whole = "unit:run" if run.bin == "-" else prefix.rstrip(":")
-        out.append(Result(whole, FAIL, "; ".join(problems), tail))
+        out.append(Result(whole, FAIL, "; ".join(problems), last))
     return out
 
 
