@@ -1057,12 +1057,15 @@ static void svm_run(struct vmon_vcpu *vcpu)
 		set_debugreg(svm->db[2], 2);
 		set_debugreg(svm->db[3], 3);
 	}
-	/* RDTSCP/RDPID are not intercepted: the guest's TSC_AUX must be in. */
+	/*
+	 * RDTSCP/RDPID are not intercepted: the guest's TSC_AUX must be in.
+	 * Only once GIF is clear: an NMI taken with the guest's value would
+	 * find the wrong CPU number where the kernel uses RDPID.
+	 */
 	tsc_aux = svm_has_tsc_aux && svm->tsc_aux != sd->host_tsc_aux;
+	svm_clgi();
 	if (tsc_aux)
 		wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
-
-	svm_clgi();
 	svm_enter_exit(svm, vcpu->regs, sd->host_save_pa);
 
 	if (tsc_aux)
