@@ -189,7 +189,7 @@ cat > "$stage/etc/vmon/plan" <<EOF
 # Written by scripts/mkinitramfs.sh; read by /init.
 PLAN=$plan
 TESTS="${names# }"
-DEVICES="vmon kvm"
+DEVICES="${DEVICES:-vmon kvm}"
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 DEMO_DEV=$demo_dev
 DEMO_CMD="/bin/vmon-run --dev /dev/$demo_dev /guests/$(basename "$guest")"

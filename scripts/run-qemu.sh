@@ -40,7 +40,7 @@ idle=${QEMU_IDLE:-180}
 mon=$(mktemp -u "${TMPDIR:-/tmp}/vmon-qemu-mon.XXXXXX")
 start=$(date +%s.%N)
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg -cpu EPYC,+svm,+npt \
+	-accel "tcg${QEMU_TCG:+,$QEMU_TCG}" -cpu EPYC,+svm,+npt \
 	-m "${QEMU_MEM:-1024}" -smp "${QEMU_SMP:-2}" \
 	-nographic -no-reboot -monitor "unix:$mon,server=on,wait=off" \
 	-kernel "$kernel" -initrd "$initrd" \
