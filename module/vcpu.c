@@ -225,6 +225,13 @@ static long vmon_vcpu_set_signal_mask(struct vmon_vcpu *vcpu,
 	return 0;
 }
 
+/* vmon's own (uapi/vmon.h): the counters the run loop keeps. */
+static long vmon_vcpu_get_stats(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	return copy_to_user((void __user *)arg, &vcpu->stat,
+			    sizeof(vcpu->stat)) ? -EFAULT : 0;
+}
+
 static const struct vmon_ioctl_desc vmon_vcpu_ioctls[] = {
 	VMON_IOCTL(KVM_RUN, vmon_vcpu_ioctl_run, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_GET_REGS, vmon_vcpu_get_regs, VMON_LOCK_VCPU),
@@ -241,6 +248,7 @@ static const struct vmon_ioctl_desc vmon_vcpu_ioctls[] = {
 	VMON_IOCTL(KVM_SET_MP_STATE, vmon_vcpu_set_mp_state, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_SET_SIGNAL_MASK, vmon_vcpu_set_signal_mask,
 		   VMON_LOCK_VCPU),
+	VMON_IOCTL(VMON_GET_VCPU_STATS, vmon_vcpu_get_stats, VMON_LOCK_VCPU),
 };
 
 static long vmon_vcpu_ioctl(struct file *filp, unsigned int cmd,

@@ -25,6 +25,7 @@
 #include <linux/signal.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
+#include <linux/vmon.h>
 
 #define VMON_MAX_VCPUS		1024
 #define VMON_MAX_VCPU_ID	4096
@@ -323,15 +324,8 @@ struct vmon_vcpu {
 	int mode;				/* (a) enum vmon_vcpu_mode */
 	int tlb_flush_gen;			/* (v) last flush seen */
 
-	/* Statistics, read by the stats interfaces. */
-	struct {
-		u64 exits;
-		u64 io_exits;
-		u64 mmio_exits;
-		u64 tdp_faults;
-		u64 halt_exits;
-		u64 signal_exits;
-	} stat;					/* (v) */
+	/* Counters, read by VMON_GET_VCPU_STATS (uapi/vmon.h). */
+	struct vmon_vcpu_stats stat;		/* (v) */
 
 	void *vendor;				/* (o) backend's per-vCPU data */
 };
