@@ -80,10 +80,22 @@ if [ -n "$KVER" ] &&
 	echo "=== VMON HOST name=qemu-exit rc=$rc ===" >> "$hostlog"
 	# shellcheck disable=SC1091
 	tests=$(. build/initramfs-root/etc/vmon/plan && echo "$TESTS")
+	# shellcheck disable=SC1091
+	devices=$(. build/initramfs-root/etc/vmon/plan && echo "$DEVICES")
 	guest_args=(--guest "$guestlog")
 	for t in $tests; do
-		guest_args+=(--expect "vmon:$t" --expect "kvm:$t")
+		for d in $devices; do
+			guest_args+=(--expect "$d:$t")
+		done
 	done
+	# The module checks /init runs after the suite when it used vmon.
+	case " $devices " in
+	*" vmon "*)
+		for c in insmod-log rmmod params reload; do
+			guest_args+=(--expect "host:vmon-$c")
+		done
+		;;
+	esac
 fi
 
 phase summary

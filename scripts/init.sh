@@ -8,13 +8,16 @@
 #
 #   === VMON START plan=<p> ===                     /init began
 #   === VMON HOST name=<check> rc=<n> ===          a host-level check
+#   === VMON HOST name=<check> rc=0 skip=1 ===      ...skipped (the line
+#                                                   before says why)
 #   === VMON BEGIN dev=<d> bin=<b> ===              start of one run
 #   === VMON END dev=<d> bin=<b> rc=<n> secs=<s> timeout=<t> ===
 #   === VMON DMESG BEGIN === ... === VMON DMESG END ===
 #   === VMON DONE plan=<p> ===                      /init reached the end
 #
-# Plans: suite (every /tests/* binary against each device), demo (vmon-run
-# on one guest), bench (vmon-bench against each device).
+# Plans: suite (every /tests/* binary against each device, then the
+# module-level checks host:vmon-*), demo (vmon-run on one guest), bench
+# (vmon-bench against each device).
 
 export PATH=/bin
 umask 022
@@ -69,21 +72,68 @@ load_list() {
 	return $ret
 }
 
+# A line written into the kernel log by /init. What the kernel printed
+# during one module operation is what follows its mark (robust against
+# the ring buffer dropping old lines, unlike counting lines).
+kmsg_mark() {
+	echo "<5>vmon-init: ---- $1 ----" > /dev/kmsg
+}
+
+# The kernel log since `kmsg_mark $1`, raw: "<priority>[time] text".
+kmsg_since() {
+	dmesg -r | awk -v m="vmon-init: ---- $1 ----" 'f { print } index($0, m) { f = 1 }'
+}
+
+# The kernel log lines on stdin that the kernel logged at warning level
+# or worse (priority < 8: facility kernel; & 7 <= 4), or that
+# host:kernel-clean would flag; except the two notices any first load of
+# an unsigned out-of-tree module prints.
+kmsg_bad() {
+	grep -v -e 'loading out-of-tree module taints kernel' \
+		-e 'module verification failed: signature and/or required key' |
+	awk '/BUG:|WARNING:|kernel BUG at|Oops|general protection|Call Trace|soft lockup|hard LOCKUP|Kernel panic/ {
+		print
+		next
+	}
+	match($0, /^<[0-9]+>/) {
+		p = substr($0, 2, RLENGTH - 2) + 0
+		if (p < 8 && p % 8 <= 4)
+			print
+	}'
+}
+
+# "mode uid gid" of /dev/vmon, e.g. "600 0 0"; "missing" when absent.
+vmon_node() {
+	if [ -c /dev/vmon ]; then
+		stat -c '%a %u %g' /dev/vmon
+	else
+		echo missing
+	fi
+}
+
 # host:vmon-loaded. Missing vmon.ko is a failure, not a skip: the suite
-# exists to test it.
+# exists to test it. The first load's kernel log and the node it made
+# are kept for the module checks at the end (host:vmon-insmod-log,
+# host:vmon-params).
+VMON_LOADED=0
 load_vmon() {
 	if [ ! -f /modules/vmon.order ]; then
 		echo "vmon.ko is not in the initramfs (did the module build fail?)"
 		mark "HOST name=vmon-loaded rc=127"
 		return
 	fi
+	kmsg_mark insmod-first
 	load_list /modules/vmon.order
 	rc=$?
+	kmsg_since insmod-first > /tmp/vmon-insmod.kmsg
+	vmon_node > /tmp/vmon-node-default
 	if [ $rc -ne 0 ]; then
 		dmesg | tail -n 20
 	elif [ ! -c /dev/vmon ]; then
 		echo "vmon.ko loaded but /dev/vmon did not appear"
 		rc=126
+	else
+		VMON_LOADED=1
 	fi
 	mark "HOST name=vmon-loaded rc=$rc"
 }
@@ -152,13 +202,165 @@ run_bench() {
 	done
 }
 
+# ---- Module-level checks: after the suite, vmon.ko itself ----
+
+# Who still holds a vmon file (the device, a VM or a vCPU), if anyone.
+vmon_holders() {
+	for f in /proc/[0-9]*/fd/*; do
+		t=$(readlink "$f" 2>/dev/null) || continue
+		case $t in
+		*vmon*)
+			p=${f#/proc/}
+			p=${p%%/*}
+			echo "pid $p ($(cat "/proc/$p/comm" 2>/dev/null)) fd ${f##*/}: $t"
+			;;
+		esac
+	done
+}
+
+# Print the kernel log since mark $1 and return 1 if any of it is bad.
+kmsg_clean_since() {
+	bad=$(kmsg_since "$1" | kmsg_bad)
+	[ -z "$bad" ] && return 0
+	echo "kernel messages at warning level or worse after $2:"
+	echo "$bad"
+	return 1
+}
+
+# host:vmon-insmod-log: the first insmod named its backend and printed
+# nothing at warning level or worse.
+check_insmod_log() {
+	rc=0
+	case $(grep -m1 '^vendor_id' /proc/cpuinfo) in
+	*AuthenticAMD*|*HygonGenuine*) want=svm ;;
+	*) want=vmx ;;
+	esac
+	if ! grep -q "vmon: $want backend ready" /tmp/vmon-insmod.kmsg; then
+		echo "no 'vmon: $want backend ready' in the first insmod's kernel log:"
+		cat /tmp/vmon-insmod.kmsg
+		rc=1
+	fi
+	bad=$(kmsg_bad < /tmp/vmon-insmod.kmsg)
+	if [ -n "$bad" ]; then
+		echo "the first insmod logged at warning level or worse:"
+		echo "$bad"
+		rc=1
+	fi
+	mark "HOST name=vmon-insmod-log rc=$rc"
+}
+
+# host:vmon-rmmod: every VM and vCPU file pins the module until its last
+# close, so a clean rmmod after the suite means none was leaked.
+check_rmmod() {
+	rc=0
+	# A test killed by its timeout closes its files as it dies; give
+	# that a moment before calling a reference leaked.
+	i=0
+	while [ "$(cat /sys/module/vmon/refcnt)" != 0 ] && [ $i -lt 5 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	ref=$(cat /sys/module/vmon/refcnt)
+	if [ "$ref" != 0 ]; then
+		echo "vmon refcnt is $ref after the suite (VM/vCPU files leaked?)"
+		vmon_holders
+	fi
+	kmsg_mark rmmod
+	if ! rmmod vmon; then
+		echo "rmmod vmon failed"
+		rc=1
+	elif [ -e /dev/vmon ] || [ -d /sys/module/vmon ]; then
+		echo "/dev/vmon or /sys/module/vmon still there after rmmod"
+		rc=1
+	fi
+	kmsg_clean_since rmmod "rmmod vmon" || rc=1
+	mark "HOST name=vmon-rmmod rc=$rc"
+}
+
+# host:vmon-params: default load gives 0600 root:root (seen at the first
+# load); dev_mode= and dev_group= change it.
+check_params() {
+	rc=0
+	def=$(cat /tmp/vmon-node-default)
+	if [ "$def" != "600 0 0" ]; then
+		echo "default load: /dev/vmon is '$def' (mode uid gid), want '600 0 0'"
+		rc=1
+	fi
+	kmsg_mark insmod-params
+	if insmod /modules/vmon.ko dev_mode=0660 dev_group=123; then
+		got=$(vmon_node)
+		if [ "$got" != "660 0 123" ]; then
+			echo "dev_mode=0660 dev_group=123: /dev/vmon is '$got', want '660 0 123'"
+			rc=1
+		fi
+		rmmod vmon || { echo "rmmod vmon failed"; rc=1; }
+	else
+		echo "insmod vmon.ko dev_mode=0660 dev_group=123 failed"
+		rc=1
+	fi
+	kmsg_clean_since insmod-params "insmod with parameters, rmmod" || rc=1
+	mark "HOST name=vmon-params rc=$rc"
+}
+
+# host:vmon-reload: after those load/unload cycles, a fresh load still
+# runs a guest, and unloads again.
+check_reload() {
+	rc=0
+	kmsg_mark reload
+	if insmod /modules/vmon.ko && [ -c /dev/vmon ]; then
+		timeout -s KILL "$TEST_TIMEOUT" /bin/vmon-run --dev /dev/vmon \
+			/guests/hello.elf < /dev/null 2>&1
+		grc=$?
+		if [ $grc -ne 0 ]; then
+			echo "vmon-run --dev /dev/vmon /guests/hello.elf: status $grc"
+			rc=1
+		fi
+		rmmod vmon || { echo "rmmod vmon after the guest failed"; rc=1; }
+	else
+		echo "insmod vmon.ko (reload) failed or made no /dev/vmon"
+		rc=1
+	fi
+	kmsg_clean_since reload "insmod, guest, rmmod" || rc=1
+	mark "HOST name=vmon-reload rc=$rc"
+}
+
+skip_host() {
+	echo "$2"
+	mark "HOST name=$1 rc=0 skip=1"
+}
+
+run_module_checks() {
+	if [ "$VMON_LOADED" != 1 ]; then
+		for c in insmod-log rmmod params reload; do
+			skip_host "vmon-$c" "vmon.ko did not load (see host:vmon-loaded)"
+		done
+		return
+	fi
+	check_insmod_log
+	check_rmmod
+	if [ -d /sys/module/vmon ]; then
+		for c in params reload; do
+			skip_host "vmon-$c" "vmon.ko could not be unloaded (see host:vmon-rmmod)"
+		done
+		return
+	fi
+	check_params
+	check_reload
+}
+
 mark "START plan=$PLAN"
 echo "vmon-init: kernel=$(uname -r) cpus=$(nproc)"
 load_vmon
 [ "$LOAD_KVM" = 1 ] && load_kvm
 
 case "$PLAN" in
-suite)	run_suite ;;
+suite)
+	run_suite
+	# Only where the suite used vmon (DEVICES=kvm isolates kvm_amd).
+	case " $DEVICES " in
+	*" vmon "*) run_module_checks ;;
+	esac
+	;;
 demo)	run_demo ;;
 bench)	run_bench ;;
 *)	echo "vmon-init: unknown plan '$PLAN'" ;;

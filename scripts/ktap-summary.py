@@ -7,7 +7,8 @@
 
 --host LOG   host-side log (build steps, unit tests) in the marker syntax
 --guest LOG  serial console of the one emulated boot that ran the suite
---expect     a run the guest was told to do (missing ones fail)
+--expect     a run ("DEV:BIN") or host check ("host:NAME") the guest was
+             told to do (missing ones fail)
 
 Prints failures (with the diagnostics that preceded them), skips, a table
 per device, and last the line "N passed, N failed, N skipped". Exits 1
@@ -27,7 +28,9 @@ from vmonlog import FAIL, PASS, SKIP, Result  # noqa: E402
 def host_results(log):
     out = []
     for name, rc, lines in log.host:
-        if rc == 0:
+        if name in log.host_skip:
+            out.append(Result("host:" + name, SKIP, log.host_skip[name]))
+        elif rc == 0:
             out.append(Result("host:" + name, PASS))
         else:
             out.append(Result("host:" + name, FAIL, "status %d" % rc,
@@ -37,7 +40,7 @@ def host_results(log):
 
 def guest_results(log, expect, timeout_s):
     out = host_results(log)
-    seen = set()
+    seen = set("host:" + h[0] for h in log.host)
     for run in log.runs:
         seen.add("%s:%s" % (run.dev, run.bin))
         out.extend(vmonlog.run_results(run, timeout_s))

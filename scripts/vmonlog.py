@@ -7,6 +7,7 @@ Marker lines (found anywhere in a line: kernel messages can glue onto
 them):
 
     === VMON HOST name=<check> rc=<n> ===
+    === VMON HOST name=<check> rc=0 skip=1 ===     (reason: the line before)
     === VMON START plan=<p> ===                     /init began
     === VMON BEGIN dev=<d> bin=<b> ===
     === VMON END dev=<d> bin=<b> rc=<n> secs=<s> timeout=<0|1> ===
@@ -66,6 +67,7 @@ class Run:
 class Log:
     def __init__(self):
         self.host = []       # (name, rc, lines printed before the marker)
+        self.host_skip = {}  # name -> reason, for host checks skipped
         self.runs = []
         self.dmesg = None    # list of lines, None when never dumped
         self.done = None     # plan name from the DONE marker
@@ -131,8 +133,12 @@ def parse(text):
             run = None
             pending = []
         elif word == "HOST":
-            log.host.append((f.get("name", "?"), int(f.get("rc", "-1")),
-                             [p for p in pending if p.strip()]))
+            lines = [p for p in pending if p.strip()]
+            name = f.get("name", "?")
+            log.host.append((name, int(f.get("rc", "-1")), lines))
+            if f.get("skip") == "1":
+                log.host_skip[name] = (lines[-1].strip() if lines
+                                       else "no reason given")
             pending = []
         elif word == "START":
             pending = []
