@@ -114,7 +114,7 @@ static void vmon_enter_guest(struct vmon_vcpu *vcpu)
 	int gen;
 	bool xcr0_switch;
 
-	vcpu->cpu = smp_processor_id();
+	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	WRITE_ONCE(vcpu->mode, VMON_IN_GUEST);
 	/* Order the mode store before reading the flush generation. */
 	smp_mb();

@@ -150,7 +150,7 @@ static long vmon_vcpu_get_fpu(struct vmon_vcpu *vcpu, unsigned long arg)
 	f.last_ip = fx->rip;
 	f.last_dp = fx->rdp;
 	memcpy(f.xmm, fx->xmm_space, sizeof(f.xmm));
-	f.mxcsr = fx->mxcsr;
+	/* MXCSR stays 0 here, as in KVM 6.1 (it is in KVM_GET_XSAVE there). */
 	return copy_to_user((void __user *)arg, &f, sizeof(f)) ? -EFAULT : 0;
 }
 
@@ -170,7 +170,10 @@ static long vmon_vcpu_set_fpu(struct vmon_vcpu *vcpu, unsigned long arg)
 	fx->rip = f.last_ip;
 	fx->rdp = f.last_dp;
 	memcpy(fx->xmm_space, f.xmm, sizeof(f.xmm));
-	fx->mxcsr = f.mxcsr;
+	/*
+	 * MXCSR is ignored, as KVM 6.1 does: a value with reserved bits set
+	 * would make the kernel's XRSTOR fault on the next entry.
+	 */
 	/*
 	 * XRSTOR loads the legacy area only for components marked present
 	 * in XSTATE_BV; without this the values just written would be
