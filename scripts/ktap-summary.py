@@ -45,9 +45,14 @@ def guest_results(log, expect, timeout_s):
         seen.add("%s:%s" % (run.dev, run.bin))
         out.extend(vmonlog.run_results(run, timeout_s))
     for e in expect:
-        if e not in seen:
-            out.append(Result(e, FAIL, "never started (not in the image, "
-                              "or the guest stopped before it)"))
+        if e in seen:
+            continue
+        if e.startswith("host:"):
+            why = "never reported (the guest stopped before it)"
+        else:
+            why = ("never started (not in the image, or the guest stopped "
+                   "before it)")
+        out.append(Result(e, FAIL, why))
     if log.done is not None:
         out.append(Result("host:guest-finished", PASS))
     else:
