@@ -149,7 +149,13 @@ load_kvm=0
 if [ "$plan" != demo ] || [ "$demo_dev" = kvm ]; then
 	[ -d "$moddir" ] || die "$moddir missing; run scripts/deps.sh (linux-image-amd64)"
 	seen=()
-	mapfile -t kdeps < <(resolve kvm_amd)
+	# KVM_VENDOR=intel packs kvm_intel, the oracle of the Bochs (VMX)
+	# machine (scripts/check-intel.sh); default amd: kvm_amd.
+	case ${KVM_VENDOR:=amd} in
+	amd|intel) ;;
+	*) die "KVM_VENDOR is '$KVM_VENDOR'; want amd or intel" ;;
+	esac
+	mapfile -t kdeps < <(resolve "kvm_$KVM_VENDOR")
 	order_list kvm.order "${kdeps[@]}"
 	load_kvm=1
 fi
