@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Port I/O exits: IN/OUT of 1, 2 and 4 bytes, string OUTS/INS with REP
- * (data, RSI/RDI/RCX afterwards, both directions of DF), where RIP is at
- * an I/O exit, and the rule that a pending IN completes on the next
- * KVM_RUN.
+ * (data, RSI/RDI/RCX afterwards, both directions of DF, FS/GS overrides
+ * and ignored DS/ES bases in 64-bit mode), where RIP is at an I/O exit,
+ * and the rule that a pending IN completes on the next KVM_RUN.
  */
 #include <sys/ioctl.h>
 
@@ -210,6 +210,12 @@ static int collect_outs(struct vt_vcpu *vcpu, u16 port, u8 size, u8 *buf,
 		vcpu_run(vcpu);
 		if (get_ucall(vcpu, uc) != UCALL_NONE)
 			break;
+		VT_ASSERT(run->exit_reason != KVM_EXIT_INTERNAL_ERROR,
+			  "internal error: suberror %u ndata %u data 0x%llx 0x%llx 0x%llx",
+			  run->internal.suberror, run->internal.ndata,
+			  (unsigned long long)run->internal.data[0],
+			  (unsigned long long)run->internal.data[1],
+			  (unsigned long long)run->internal.data[2]);
 		VT_ASSERT(run->exit_reason == KVM_EXIT_IO &&
 			  run->io.direction == KVM_EXIT_IO_OUT &&
 			  run->io.port == port && run->io.size == size &&
@@ -327,6 +333,12 @@ static int answer_ins(struct vt_vcpu *vcpu, u16 port, u8 size, u8 *next,
 		vcpu_run(vcpu);
 		if (get_ucall(vcpu, uc) != UCALL_NONE)
 			break;
+		VT_ASSERT(run->exit_reason != KVM_EXIT_INTERNAL_ERROR,
+			  "internal error: suberror %u ndata %u data 0x%llx 0x%llx 0x%llx",
+			  run->internal.suberror, run->internal.ndata,
+			  (unsigned long long)run->internal.data[0],
+			  (unsigned long long)run->internal.data[1],
+			  (unsigned long long)run->internal.data[2]);
 		VT_ASSERT(run->exit_reason == KVM_EXIT_IO &&
 			  run->io.direction == KVM_EXIT_IO_IN &&
 			  run->io.port == port && run->io.size == size &&
@@ -458,6 +470,203 @@ TEST(long_and_page_crossing_strings)
 			break;
 		}
 	EXPECT_EQ((u8)(6100 * 13 + 5), buf[6100]);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+#define MSR_FS_BASE	0xc0000100
+#define JUNK_BASE	0x40000000ULL
+
+static u8 seg_buf[64] __attribute__((aligned(64)));
+static u8 seg_in_buf[16] __attribute__((aligned(16)));
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32))
+		     : "memory");
+}
+
+/* REP OUTSB with DF=1: bytes 9, 8, ..., 0 of seg_buf. */
+static void guest_outsb_down(void)
+{
+	u64 si = (u64)seg_buf + 9, cx = 10;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		seg_buf[i] = 0xa0 + i;
+	asm volatile("std; rep outsb; cld" : "+S"(si), "+c"(cx)
+		     : "d"(PORT_B) : "memory", "cc");
+	GUEST_SYNC2(si, cx);
+	GUEST_DONE();
+}
+
+TEST(rep_outsb_downwards)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_outsb_down);
+	u64 g = (u64)seg_buf;
+	struct ucall uc;
+	size_t len;
+	u8 got[64];
+	int i;
+
+	collect_outs(vcpu, PORT_B, 1, got, &len, &uc);
+	ASSERT_EQ(10, len);
+	for (i = 0; i < 10; i++)
+		EXPECT_EQ(0xa0 + 9 - i, got[i]) TH_LOG("byte %d", i);
+	EXPECT_EQ(g - 1, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * OUTS with FS and GS overrides in 64-bit mode, where FS and GS keep
+ * their bases (set by the host with KVM_SET_SREGS, or by the guest with
+ * WRMSR) and RSI is an offset into the segment.
+ */
+static void guest_outs_fs_gs(void)
+{
+	u64 si, cx;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		seg_buf[i] = 0xa0 + i;
+
+	/* FS base seg_buf + 16. */
+	si = 4;
+	cx = 6;
+	asm volatile("cld; rep outsb %%fs:(%%rsi), (%%dx)" : "+S"(si), "+c"(cx)
+		     : "d"(PORT_B) : "memory");
+	GUEST_SYNC2(si, cx);
+
+	/* GS override, no REP; GS base seg_buf + 48. */
+	si = 1;
+	asm volatile("cld; outsb %%gs:(%%rsi), (%%dx)" : "+S"(si)
+		     : "d"(PORT_B) : "memory");
+	GUEST_SYNC2(si, 0);
+
+	/* FS base written by the guest itself; words upwards ... */
+	wrmsr(MSR_FS_BASE, (u64)seg_buf + 32);
+	si = 2;
+	cx = 2;
+	asm volatile("cld; rep outsw %%fs:(%%rsi), (%%dx)" : "+S"(si), "+c"(cx)
+		     : "d"(PORT_W) : "memory");
+	GUEST_SYNC2(si, cx);
+	/* ... and bytes downwards, down to FS:0. */
+	si = 3;
+	cx = 4;
+	asm volatile("std; rep outsb %%fs:(%%rsi), (%%dx); cld" : "+S"(si),
+		     "+c"(cx) : "d"(PORT_B) : "memory", "cc");
+	GUEST_SYNC2(si, cx);
+	GUEST_DONE();
+}
+
+TEST(outs_fs_gs_override)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_outs_fs_gs);
+	u64 g = (u64)seg_buf;
+	struct kvm_sregs sregs;
+	struct ucall uc;
+	size_t len;
+	u8 got[64];
+	int i;
+
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.fs.base = g + 16;
+	sregs.gs.base = g + 48;
+	vcpu_sregs_set(vcpu, &sregs);
+
+	collect_outs(vcpu, PORT_B, 1, got, &len, &uc);
+	ASSERT_EQ(6, len);
+	for (i = 0; i < 6; i++)
+		EXPECT_EQ(0xa0 + 16 + 4 + i, got[i]) TH_LOG("FS byte %d", i);
+	EXPECT_EQ(10, uc.args[0]);	/* RSI is the offset, not linear */
+	EXPECT_EQ(0, uc.args[1]);
+
+	collect_outs(vcpu, PORT_B, 1, got, &len, &uc);
+	ASSERT_EQ(1, len);
+	EXPECT_EQ(0xa0 + 48 + 1, got[0]);
+	EXPECT_EQ(2, uc.args[0]);
+
+	collect_outs(vcpu, PORT_W, 2, got, &len, &uc);
+	ASSERT_EQ(4, len);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0xa0 + 32 + 2 + i, got[i]) TH_LOG("FS (WRMSR) byte %d",
+							     i);
+	EXPECT_EQ(6, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+
+	collect_outs(vcpu, PORT_B, 1, got, &len, &uc);
+	ASSERT_EQ(4, len);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0xa0 + 32 + 3 - i, got[i]) TH_LOG("FS DF=1 byte %d", i);
+	EXPECT_EQ(~0ULL, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	/* The guest's WRMSR is what KVM_GET_SREGS reports now. */
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(g + 32, sregs.fs.base);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * In 64-bit mode the DS and ES bases do not apply, whatever the segment
+ * registers hold: the host puts junk there with KVM_SET_SREGS, and OUTS
+ * (DS:RSI) and INS (ES:RDI) must still use plain RSI/RDI.
+ */
+static void guest_ds_es_ignored(void)
+{
+	u64 si, di, cx;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		seg_buf[i] = 0xa0 + i;
+	si = (u64)seg_buf + 7;
+	cx = 3;
+	asm volatile("cld; rep outsb" : "+S"(si), "+c"(cx) : "d"(PORT_B)
+		     : "memory");
+	GUEST_SYNC2(si, cx);
+
+	guest_memset(seg_in_buf, 0xee, sizeof(seg_in_buf));
+	di = (u64)seg_in_buf + 2;
+	cx = 3;
+	asm volatile("cld; rep insb" : "+D"(di), "+c"(cx) : "d"(PORT_B)
+		     : "memory");
+	GUEST_SYNC2(di, cx);
+	GUEST_DONE();
+}
+
+TEST(string_io_ignores_ds_es_base)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_ds_es_ignored);
+	u8 *in = gpa2hva(vm, (u64)seg_in_buf);
+	struct kvm_sregs sregs;
+	u8 got[64], next = 0x61;
+	struct ucall uc;
+	size_t len;
+	int i;
+
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.ds.base = JUNK_BASE;
+	sregs.es.base = JUNK_BASE;
+	vcpu_sregs_set(vcpu, &sregs);
+
+	collect_outs(vcpu, PORT_B, 1, got, &len, &uc);
+	ASSERT_EQ(3, len);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0xa0 + 7 + i, got[i]) TH_LOG("OUTS byte %d", i);
+	EXPECT_EQ((u64)seg_buf + 10, uc.args[0]);
+
+	answer_ins(vcpu, PORT_B, 1, &next, &uc);
+	EXPECT_EQ((u64)seg_in_buf + 5, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	EXPECT_EQ(0xee, in[1]);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0x61 + i, in[2 + i]) TH_LOG("INS byte %d", i);
+	EXPECT_EQ(0xee, in[5]);
 	vcpu_run_done(vcpu);
 	vm_free(vm);
 }
