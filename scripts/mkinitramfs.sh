@@ -14,7 +14,8 @@
 # Environment: KVER, TEST_TIMEOUT (per run, s), NO_VMON=1 (leave vmon.ko
 # out: the module build failed, so a stale vmon.ko must not be tested),
 # DEMO_GUEST (default userspace/guests/hello.elf), DEMO_DEV (vmon or kvm:
-# the device the demo runs on, default vmon), BENCH_ARGS,
+# the device the demo runs on, default vmon), BENCH_ARGS (vmon-bench
+# options), BENCH_ROUNDS (rounds of vmon-bench on each device, default 3),
 # SELFTESTS_DIR (default selftests/build: where the *_test binaries are).
 #
 # Layout of the image:
@@ -200,6 +201,7 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 DEMO_DEV=$demo_dev
 DEMO_CMD="/bin/vmon-run --dev /dev/$demo_dev /guests/$(basename "$guest")"
 BENCH_ARGS="${BENCH_ARGS:-}"
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 LOAD_KVM=$load_kvm
 EOF
 
