@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon VT-x backend: VM-exit handlers, one lookup from the basic exit
+ * reason to code (vmx_exit_handlers[]). A VMLAUNCH/VMRESUME that failed
+ * as an instruction (VMfail) and an entry refused by the guest-state
+ * checks (exit reason bit 31) are checked first. Each handler returns as
+ * ops->handle_exit does: > 0 re-enter, 0 exit to userspace with kvm_run
+ * filled, < 0 errno. The exit information was read by vmx_run() while
+ * still on the CPU the guest ran on (struct vmx_exit_info).
+ */
+#include <linux/kvm_host.h>
+#include <asm/debugreg.h>
+#include <asm/vmx.h>
+#include "vmon.h"
+#include "vmx.h"
+
+static int vmx_skip(struct vmon_vcpu *vcpu)
+{
+	int r = vmon_skip_insn(vcpu);
+
+	return r ? r : 1;
+}
+
+/* INTR, NMI, #MC, INIT: the host handled it in vmx_run() or at IRQ on. */
+static int vmx_exit_host_event(struct vmon_vcpu *vcpu)
+{
+	return 1;
+}
+
+static int vmx_exit_ud(struct vmon_vcpu *vcpu)
+{
+	vmx_queue_exception(vcpu, UD_VECTOR, false, 0);
+	return 1;
+}
+
+static int vmx_exit_unexpected(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 data[4] = { vmx->exit.reason, vmx->exit.qual,
+			vmx->exit.intr_info, vcpu->cpu };
+
+	pr_warn_ratelimited("vmon: unexpected VM exit %u (qualification %#llx, interruption info %#x)\n",
+			    vmx->exit.reason, vmx->exit.qual,
+			    vmx->exit.intr_info);
+	return vmon_exit_internal_error(vcpu,
+				KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				4, data);
+}
+
+/* Reason 0: NMIs and #MC were given to the host; nothing else traps. */
+static int vmx_exit_exception_nmi(struct vmon_vcpu *vcpu)
+{
+	u32 info = to_vmx(vcpu)->exit.intr_info;
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (type == INTR_TYPE_NMI_INTR ||
+	    (type == INTR_TYPE_HARD_EXCEPTION &&
+	     (info & INTR_INFO_VECTOR_MASK) == MC_VECTOR))
+		return 1;
+	return vmx_exit_unexpected(vcpu);
+}
+
+/*
+ * The guest triple-faulted. The state is the faulting one; KVM
+ * re-initializes the vCPU (INIT) before reporting KVM_EXIT_SHUTDOWN, and
+ * so does vmon.
+ */
+static int vmx_exit_triple_fault(struct vmon_vcpu *vcpu)
+{
+	vmx_reset_vcpu(vcpu);
+	return vmon_exit_shutdown(vcpu);
+}
+
+/*
+ * RDPMC must not read the host's counters. vmon offers no PMU (CPUID
+ * leaf 0xA is hidden), so every counter index is invalid: #GP.
+ */
+static int vmx_exit_rdpmc(struct vmon_vcpu *vcpu)
+{
+	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+	return 1;
+}
+
+/* INVD/WBINVD would drop or flush the host's caches: no-ops (as KVM). */
+static int vmx_exit_nop(struct vmon_vcpu *vcpu)
+{
+	return vmx_skip(vcpu);
+}
+
+static int vmx_exit_cpuid(struct vmon_vcpu *vcpu)
+{
+	return vmon_emulate_cpuid(vcpu);
+}
+
+static int vmx_exit_hlt(struct vmon_vcpu *vcpu)
+{
+	int r = vmon_skip_insn(vcpu);
+
+	return r ? r : vmon_exit_hlt(vcpu);
+}
+
+static int vmx_exit_xsetbv(struct vmon_vcpu *vcpu)
+{
+	return vmon_emulate_xsetbv(vcpu);
+}
+
+static int vmx_exit_rdmsr(struct vmon_vcpu *vcpu)
+{
+	return vmon_emulate_rdmsr(vcpu);
+}
+
+static int vmx_exit_wrmsr(struct vmon_vcpu *vcpu)
+{
+	return vmon_emulate_wrmsr(vcpu);
+}
+
+/*
+ * I/O qualification (SDM vol. 3C, table 27-5): bits 2:0 size - 1, 3 IN,
+ * 4 string, 5 REP, 31:16 port. For INS/OUTS the VM-exit instruction
+ * information gives the address size (bits 9:7) and, for OUTS, the
+ * segment (bits 17:15), when IA32_VMX_BASIC[54] says it is reported.
+ */
+static int vmx_exit_io(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 q = vmx->exit.qual;
+	struct vmon_io_exit io = {
+		.port = q >> 16,
+		.size = (q & 7) + 1,
+		.in = q & BIT(3),
+		.string = q & BIT(4),
+		.rep = q & BIT(5),
+		.seg = -1,
+	};
+	int mode = vmx_get_cpu_mode(vcpu);
+
+	io.next_rip = vcpu->rip + vmx->exit.insn_len;
+	if (mode != 64)
+		io.next_rip = (u32)io.next_rip;
+	if (io.size != 1 && io.size != 2 && io.size != 4)
+		return vmx_exit_unexpected(vcpu);
+	io.addr_size = mode / 8;
+	if (io.string && vmx_has_inout_info()) {
+		u32 asz = (vmx->exit.insn_info >> 7) & 7;
+
+		io.addr_size = asz == 2 ? 8 : asz == 1 ? 4 : 2;
+		if (!io.in)
+			io.seg = (vmx->exit.insn_info >> 15) & 7;
+	}
+	return vmon_handle_io(vcpu, &io);
+}
+
+/* The value of GPR @reg as the current operand size sees it. */
+static u64 vmx_gpr_read(struct vmon_vcpu *vcpu, int reg)
+{
+	u64 v = vcpu->regs[reg];
+
+	return vmx_get_cpu_mode(vcpu) == 64 ? v : (u32)v;
+}
+
+static void vmx_gpr_write(struct vmon_vcpu *vcpu, int reg, u64 v)
+{
+	vcpu->regs[reg] = vmx_get_cpu_mode(vcpu) == 64 ? v : (u32)v;
+}
+
+/*
+ * Control-register qualification: bits 3:0 CR, 5:4 access type (0 MOV
+ * to CR, 1 MOV from CR, 2 CLTS, 3 LMSW), 11:8 GPR, 31:16 LMSW data. CR0
+ * and CR4 are fully masked, so every write exits but reads do not; CR3
+ * exits only if the CPU cannot run without CR3 exiting; CR8 always.
+ * CPL > 0 was already a #GP in the guest, before any exit.
+ */
+static int vmx_exit_cr(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 q = vmx->exit.qual;
+	int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	u64 val;
+	int r = 0;
+
+	switch (type) {
+	case 0:		/* MOV to CR */
+		val = vmx_gpr_read(vcpu, reg);
+		switch (cr) {
+		case 0:
+			r = vmx_set_cr0(vcpu, val);
+			break;
+		case 3:
+			r = vmx_set_cr3(vcpu, val);
+			break;
+		case 4:
+			r = vmx_set_cr4(vcpu, val);
+			break;
+		case 8:
+			if (val & ~0xfULL)
+				r = -EINVAL;
+			else
+				vmx->cr8 = val;
+			break;
+		default:
+			return vmx_exit_unexpected(vcpu);
+		}
+		break;
+	case 1:		/* MOV from CR */
+		if (cr != 3 && cr != 8)
+			return vmx_exit_unexpected(vcpu);
+		vmx_gpr_write(vcpu, reg, vmx_get_cr(vcpu, cr));
+		break;
+	case 2:		/* CLTS */
+		r = vmx_set_cr0(vcpu, vmx->cr0 & ~X86_CR0_TS);
+		break;
+	case 3:		/* LMSW: low four bits; PE can be set, not cleared */
+		val = (q >> 16) & 0xf;
+		r = vmx_set_cr0(vcpu, (vmx->cr0 & ~0xeULL) | val);
+		break;
+	}
+	if (r) {
+		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	return vmx_skip(vcpu);
+}
+
+/*
+ * MOV DR qualification: bits 2:0 DR, 4 direction (1 = MOV from DR), 11:8
+ * GPR. DR0-3 and DR6 are kept in vmx_vcpu (DR0-3 loaded around entry
+ * while DR7 enables a breakpoint), DR7 in the VMCS. The CPL and CR4.DE
+ * (#UD for DR4/5) checks happen in the guest, before the exit.
+ */
+static int vmx_exit_dr(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 q = vmx->exit.qual;
+	int dr = q & 7, reg = (q >> 8) & 15;
+	bool from = q & BIT(4);
+	u64 val;
+
+	if (dr == 4 || dr == 5)
+		dr += 2;	/* aliases of DR6/DR7 while CR4.DE = 0 */
+	if (from) {
+		if (dr < 4) {
+			val = vmx->db[dr];
+		} else if (dr == 6) {
+			val = vmx->dr6;
+		} else {
+			vmx_vmcs_get(vcpu);
+			val = vmcs_read(GUEST_DR7);
+			vmx_vmcs_put(vcpu);
+		}
+		vmx_gpr_write(vcpu, reg, val);
+		return vmx_skip(vcpu);
+	}
+	val = vmx_gpr_read(vcpu, reg);
+	if (dr < 4) {
+		vmx->db[dr] = val;
+	} else {
+		if (val >> 32) {
+			vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+			return 1;
+		}
+		if (dr == 6) {
+			vmx->dr6 = (val & DR6_VOLATILE) | DR6_FIXED_1;
+		} else {
+			vmx_vmcs_get(vcpu);
+			vmcs_write(GUEST_DR7, (val & ~0xd800ULL) |
+					      DR7_FIXED_1);
+			vmx_vmcs_put(vcpu);
+		}
+	}
+	return vmx_skip(vcpu);
+}
+
+/* EPT violation: bit 1 write, bit 2 instruction fetch. */
+static int vmx_exit_ept_violation(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 q = vmx->exit.qual;
+
+	return vmon_handle_tdp_fault(vcpu, vmx->exit.gpa,
+				     q & BIT(EPT_VIOLATION_ACC_WRITE_BIT),
+				     q & BIT(EPT_VIOLATION_ACC_INSTR_BIT));
+}
+
+/* vmon never writes a misconfigured EPT entry (no MMIO SPTEs): a bug. */
+static int vmx_exit_ept_misconfig(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 data[2] = { EXIT_REASON_EPT_MISCONFIG, vmx->exit.gpa };
+
+	pr_err_ratelimited("vmon: EPT misconfiguration at gpa %llx\n",
+			   vmx->exit.gpa);
+	return vmon_exit_internal_error(vcpu,
+				KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				2, data);
+}
+
+typedef int (*vmx_exit_fn)(struct vmon_vcpu *vcpu);
+
+static int (*const vmx_exit_handlers[])(struct vmon_vcpu *) = {
+	[EXIT_REASON_EXCEPTION_NMI]		= vmx_exit_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= vmx_exit_host_event,
+	[EXIT_REASON_TRIPLE_FAULT]		= vmx_exit_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL]		= vmx_exit_host_event,
+	[EXIT_REASON_CPUID]			= vmx_exit_cpuid,
+	[EXIT_REASON_HLT]			= vmx_exit_hlt,
+	[EXIT_REASON_INVD]			= vmx_exit_nop,
+	[EXIT_REASON_RDPMC]			= vmx_exit_rdpmc,
+	/* No nested VMX, no hypercall ABI: as on a CPU without VMX. */
+	[EXIT_REASON_VMCALL]			= vmx_exit_ud,
+	[EXIT_REASON_VMCLEAR]			= vmx_exit_ud,
+	[EXIT_REASON_VMLAUNCH]			= vmx_exit_ud,
+	[EXIT_REASON_VMPTRLD]			= vmx_exit_ud,
+	[EXIT_REASON_VMPTRST]			= vmx_exit_ud,
+	[EXIT_REASON_VMREAD]			= vmx_exit_ud,
+	[EXIT_REASON_VMRESUME]			= vmx_exit_ud,
+	[EXIT_REASON_VMWRITE]			= vmx_exit_ud,
+	[EXIT_REASON_VMOFF]			= vmx_exit_ud,
+	[EXIT_REASON_VMON]			= vmx_exit_ud,
+	[EXIT_REASON_CR_ACCESS]			= vmx_exit_cr,
+	[EXIT_REASON_DR_ACCESS]			= vmx_exit_dr,
+	[EXIT_REASON_IO_INSTRUCTION]		= vmx_exit_io,
+	[EXIT_REASON_MSR_READ]			= vmx_exit_rdmsr,
+	[EXIT_REASON_MSR_WRITE]			= vmx_exit_wrmsr,
+	/* CPUID hides MONITOR/MWAIT: #UD, as on a CPU without them. */
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmx_exit_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmx_exit_ud,
+	[EXIT_REASON_MCE_DURING_VMENTRY]	= vmx_exit_host_event,
+	[EXIT_REASON_EPT_VIOLATION]		= vmx_exit_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= vmx_exit_ept_misconfig,
+	[EXIT_REASON_INVEPT]			= vmx_exit_ud,
+	[EXIT_REASON_INVVPID]			= vmx_exit_ud,
+	[EXIT_REASON_WBINVD]			= vmx_exit_nop,
+	[EXIT_REASON_XSETBV]			= vmx_exit_xsetbv,
+	[EXIT_REASON_VMFUNC]			= vmx_exit_ud,
+};
+
+/*
+ * VMLAUNCH/VMRESUME did not enter: a VMCS control or host-state field is
+ * wrong (VM-instruction error), or VMX is off (reboot). vmon's bug, never
+ * silently retried.
+ */
+static int vmx_exit_vmfail(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	pr_warn_ratelimited("vmon: VM entry failed on CPU %d: VM-instruction error %u\n",
+			    vcpu->cpu, vmx->exit.insn_error);
+	return vmon_exit_fail_entry(vcpu, vmx->exit.insn_error);
+}
+
+int vmx_handle_exit(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 reason = vmx->exit.reason;
+	vmx_exit_fn fn = NULL;
+	int r;
+
+	if (unlikely(vmx->exit.vmfail))
+		return vmx_exit_vmfail(vcpu);
+	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		/* #MC during entry was handled by the host in vmx_run(). */
+		if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY)
+			return 1;
+		vmx_dump_guest_state(vcpu, (u16)reason == EXIT_REASON_INVALID_STATE ?
+				     "invalid guest state" :
+				     "VM entry failed");
+		return vmon_exit_fail_entry(vcpu, reason);
+	}
+	if ((u16)reason < ARRAY_SIZE(vmx_exit_handlers))
+		fn = vmx_exit_handlers[(u16)reason];
+	r = fn ? fn(vcpu) : vmx_exit_unexpected(vcpu);
+	if (unlikely(vmx->triple_fault)) {
+		/* A fault while delivering #DF: what the CPU calls shutdown. */
+		vmx_reset_vcpu(vcpu);
+		return vmon_exit_shutdown(vcpu);
+	}
+	return r;
+}

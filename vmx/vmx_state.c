@@ -1,0 +1,862 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon VT-x backend: guest state access (KVM_GET/SET_SREGS, MSRs, control
+ * registers, events).
+ *
+ * Who owns what: the VMCS holds segments, descriptor tables, CR3, DR7,
+ * SYSENTER, FS/GS bases and the interruptibility state; vmx_vcpu holds
+ * what the guest sees of CR0/CR4 (both are fully intercepted, so the read
+ * shadows equal these copies), CR2, CR8, EFER and the MSRs VMX does not
+ * switch. Every VMCS access is bracketed by vmx_vmcs_get()/put(), which
+ * make the VMCS current on this CPU with preemption off.
+ */
+#include <linux/kvm_host.h>
+#include <asm/debugreg.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/trapnr.h>
+#include "vmon.h"
+#include "vmx.h"
+
+/* Reset values (SDM vol. 3A, "Processor State After Reset"). */
+#define VMX_RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
+#define VMX_RESET_DR6		0xffff0ff0ULL
+#define VMX_RESET_DR7		0x400ULL
+#define VMX_RESET_RDX		0x600ULL	/* without a CPUID leaf 1 */
+
+/* VMCS access-rights values (SDM vol. 3C, table 24-2) at reset. */
+#define VMX_AR_CODE_RX_A	0x9b
+#define VMX_AR_DATA_RW_A	0x93
+#define VMX_AR_LDT		0x82
+#define VMX_AR_TSS32_BUSY	0x8b
+
+enum { VMX_EAX, VMX_EBX, VMX_ECX, VMX_EDX };
+
+static struct kvm_cpuid_entry2 *vmx_find_cpuid(struct vmon_vcpu *vcpu,
+					       u32 fn, u32 idx)
+{
+	int i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
+
+		if (e->function == fn &&
+		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
+		     e->index == idx))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * Whether the guest may have a feature: its KVM_SET_CPUID2 table once
+ * there is one, the host before (KVM_SET_SREGS is legal before CPUID).
+ */
+static bool vmx_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
+			  int reg, int bit)
+{
+	struct kvm_cpuid_entry2 *e;
+	u32 val;
+
+	if (!boot_cpu_has(host_feature))
+		return false;
+	if (!vcpu->cpuid_nent)
+		return true;
+	e = vmx_find_cpuid(vcpu, fn, 0);
+	if (!e)
+		return false;
+	val = reg == VMX_EAX ? e->eax : reg == VMX_EBX ? e->ebx :
+	      reg == VMX_ECX ? e->ecx : e->edx;
+	return val & BIT(bit);
+}
+
+/* CR4 bits the guest may not set (VMXE always: no nested VMX). */
+static u64 vmx_cr4_reserved(struct vmon_vcpu *vcpu)
+{
+	static const struct {
+		u64 cr4;
+		int feature;
+		u32 fn;
+		u8 reg, bit;
+	} opt[] = {
+		{ X86_CR4_UMIP, X86_FEATURE_UMIP, 7, VMX_ECX, 2 },
+		{ X86_CR4_LA57, X86_FEATURE_LA57, 7, VMX_ECX, 16 },
+		{ X86_CR4_FSGSBASE, X86_FEATURE_FSGSBASE, 7, VMX_EBX, 0 },
+		{ X86_CR4_PCIDE, X86_FEATURE_PCID, 1, VMX_ECX, 17 },
+		{ X86_CR4_OSXSAVE, X86_FEATURE_XSAVE, 1, VMX_ECX, 26 },
+		{ X86_CR4_SMEP, X86_FEATURE_SMEP, 7, VMX_EBX, 7 },
+		{ X86_CR4_SMAP, X86_FEATURE_SMAP, 7, VMX_EBX, 20 },
+		{ X86_CR4_PKE, X86_FEATURE_PKU, 7, VMX_ECX, 3 },
+	};
+	u64 allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		      X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		      X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(opt); i++)
+		if (vmx_guest_has(vcpu, opt[i].feature, opt[i].fn,
+				  opt[i].reg, opt[i].bit))
+			allowed |= opt[i].cr4;
+	/* Bits the CPU cannot run a guest with at all. */
+	allowed &= vmx_caps.cr4_fixed1;
+	return ~allowed;
+}
+
+/*
+ * EFER bits vmon can give a guest. As in KVM, userspace is held to what
+ * the host supports, the guest to its CPUID.
+ */
+static bool vmx_efer_valid(struct vmon_vcpu *vcpu, u64 efer, bool host)
+{
+	if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return false;
+	if (host)
+		return (!(efer & (EFER_LME | EFER_LMA)) ||
+			boot_cpu_has(X86_FEATURE_LM)) &&
+		       (!(efer & EFER_NX) || boot_cpu_has(X86_FEATURE_NX));
+	if ((efer & (EFER_LME | EFER_LMA)) &&
+	    !vmx_guest_has(vcpu, X86_FEATURE_LM, 0x80000001, VMX_EDX, 29))
+		return false;
+	if ((efer & EFER_NX) &&
+	    !vmx_guest_has(vcpu, X86_FEATURE_NX, 0x80000001, VMX_EDX, 20))
+		return false;
+	return true;
+}
+
+static u8 vmx_guest_maxphyaddr(struct vmon_vcpu *vcpu)
+{
+	struct kvm_cpuid_entry2 *e = vmx_find_cpuid(vcpu, 0x80000008, 0);
+
+	return e && (e->eax & 0xff) ? e->eax & 0xff :
+				      boot_cpu_data.x86_phys_bits;
+}
+
+/* ------------------------------------------------------------------ */
+/* Control registers and EFER in the VMCS (VMCS current)               */
+
+/*
+ * What the CPU runs with: CD/NW off (the guest's RAM is WB through EPT,
+ * as KVM does), NE and whatever else the fixed bits demand, except PE/PG
+ * which unrestricted guest frees.
+ */
+static void vmx_write_cr0_hw(struct vmx_vcpu *vmx)
+{
+	u64 fixed0 = vmx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	u64 hw = (vmx->cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | fixed0 |
+		 X86_CR0_NE | X86_CR0_ET;
+
+	vmcs_write(GUEST_CR0, hw & vmx_caps.cr0_fixed1);
+	vmcs_write(CR0_READ_SHADOW, vmx->cr0);
+}
+
+static void vmx_write_cr4_hw(struct vmx_vcpu *vmx)
+{
+	vmcs_write(GUEST_CR4, (vmx->cr4 | vmx_caps.cr4_fixed0) &
+			      vmx_caps.cr4_fixed1);
+	vmcs_write(CR4_READ_SHADOW, vmx->cr4);
+}
+
+/* EFER and "IA-32e mode guest" must agree on LMA (SDM 26.3.1.1). */
+static void vmx_write_efer_hw(struct vmx_vcpu *vmx)
+{
+	u32 entry = vmx_caps.entry;
+
+	if (vmx->efer & EFER_LMA)
+		entry |= VM_ENTRY_IA32E_MODE;
+	vmcs_write(VM_ENTRY_CONTROLS, entry);
+	vmcs_write(GUEST_IA32_EFER, vmx->efer);
+}
+
+static bool vmx_pae_paging(struct vmx_vcpu *vmx)
+{
+	return (vmx->cr0 & X86_CR0_PG) && (vmx->cr4 & X86_CR4_PAE) &&
+	       !(vmx->efer & EFER_LMA);
+}
+
+/*
+ * With EPT, entering PAE paging takes the four PDPTEs from the VMCS, not
+ * from memory: whenever vmon (not the guest) switches CR0/CR3/CR4 into PAE
+ * paging, they are read here. Returns -EINVAL for a reserved bit (#GP).
+ */
+int vmx_load_pdptrs(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 pdpte[4], rsvd, cr3;
+	int i, idx, r;
+
+	vmx->pdptrs_dirty = false;
+	if (!vmx_pae_paging(vmx))
+		return 0;
+	cr3 = vmx_get_cr(vcpu, 3);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	r = vmon_read_guest(vcpu->vm, cr3 & 0xffffffe0ULL, pdpte,
+			    sizeof(pdpte));
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	if (r)
+		return -EINVAL;
+	rsvd = GENMASK_ULL(63, vmx_guest_maxphyaddr(vcpu)) | 0x1e6;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	vmx_vmcs_get(vcpu);
+	vmcs_write(GUEST_PDPTR0, pdpte[0]);
+	vmcs_write(GUEST_PDPTR1, pdpte[1]);
+	vmcs_write(GUEST_PDPTR2, pdpte[2]);
+	vmcs_write(GUEST_PDPTR3, pdpte[3]);
+	vmx_vmcs_put(vcpu);
+	return 0;
+}
+
+static bool vmx_cs_long(struct vmon_vcpu *vcpu)
+{
+	u32 ar;
+
+	vmx_vmcs_get(vcpu);
+	ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	vmx_vmcs_put(vcpu);
+	return ar & VMX_AR_L_MASK;
+}
+
+/* Guest MOV to CR0 / LMSW / CLTS, with the architectural #GP checks. */
+int vmx_set_cr0(struct vmon_vcpu *vcpu, u64 cr0)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 old = vmx->cr0;
+
+	if (cr0 >> 32)
+		return -EINVAL;
+	cr0 |= X86_CR0_ET;
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && !(old & X86_CR0_PG) &&
+	    (vmx->efer & EFER_LME)) {
+		if (!(vmx->cr4 & X86_CR4_PAE) || vmx_cs_long(vcpu))
+			return -EINVAL;
+	}
+	if (!(cr0 & X86_CR0_PG) && (old & X86_CR0_PG) &&
+	    (vmx->efer & EFER_LMA) && vmx_cs_long(vcpu))
+		return -EINVAL;
+
+	vmx->cr0 = cr0;
+	if ((cr0 ^ old) & X86_CR0_PG) {
+		if ((cr0 & X86_CR0_PG) && (vmx->efer & EFER_LME))
+			vmx->efer |= EFER_LMA;
+		else
+			vmx->efer &= ~EFER_LMA;
+	}
+	if (vmx_pae_paging(vmx) && ((cr0 ^ old) & X86_CR0_PG) &&
+	    vmx_load_pdptrs(vcpu)) {
+		vmx->cr0 = old;
+		vmx->efer = (vmx->efer & ~EFER_LMA) |
+			    ((old & X86_CR0_PG) && (vmx->efer & EFER_LME) ?
+			     EFER_LMA : 0);
+		return -EINVAL;
+	}
+	vmx_vmcs_get(vcpu);
+	vmx_write_cr0_hw(vmx);
+	vmx_write_efer_hw(vmx);
+	vmx_vmcs_put(vcpu);
+	/* Paging on/off or WP changed: cached translations are stale. */
+	if ((cr0 ^ old) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE))
+		vmx->need_flush = true;
+	return 0;
+}
+
+int vmx_set_cr4(struct vmon_vcpu *vcpu, u64 cr4)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 old = vmx->cr4;
+
+	if (cr4 & vmx_cr4_reserved(vcpu))
+		return -EINVAL;
+	if ((vmx->efer & EFER_LMA) &&
+	    (!(cr4 & X86_CR4_PAE) || ((cr4 ^ old) & X86_CR4_LA57)))
+		return -EINVAL;
+	/* PCIDE may only be set with CR3[11:0] = 0, in long mode. */
+	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!(vmx->efer & EFER_LMA) || (vmx_get_cr(vcpu, 3) & 0xfff)))
+		return -EINVAL;
+	vmx->cr4 = cr4;
+	if (vmx_pae_paging(vmx) &&
+	    ((cr4 ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
+			    X86_CR4_SMEP)) &&
+	    vmx_load_pdptrs(vcpu)) {
+		vmx->cr4 = old;
+		return -EINVAL;
+	}
+	vmx_vmcs_get(vcpu);
+	vmx_write_cr4_hw(vmx);
+	vmx_vmcs_put(vcpu);
+	if ((cr4 ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
+			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |
+			   X86_CR4_PKE | X86_CR4_LA57))
+		vmx->need_flush = true;
+	return 0;
+}
+
+/* Only reached when the CPU forces CR3-load exiting. */
+int vmx_set_cr3(struct vmon_vcpu *vcpu, u64 cr3)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 old = vmx_get_cr(vcpu, 3);
+
+	if (!(vmx->efer & EFER_LMA))
+		cr3 = (u32)cr3;
+	else if (cr3 >> vmx_guest_maxphyaddr(vcpu))
+		return -EINVAL;
+	vmx_vmcs_get(vcpu);
+	vmcs_write(GUEST_CR3, cr3);
+	vmx_vmcs_put(vcpu);
+	if (vmx_load_pdptrs(vcpu)) {
+		vmx_vmcs_get(vcpu);
+		vmcs_write(GUEST_CR3, old);
+		vmx_vmcs_put(vcpu);
+		return -EINVAL;
+	}
+	vmx->need_flush = true;
+	return 0;
+}
+
+u64 vmx_get_cr(struct vmon_vcpu *vcpu, int cr)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 v;
+
+	switch (cr) {
+	case 0:	return vmx->cr0;
+	case 2:	return vmx->cr2;
+	case 4:	return vmx->cr4;
+	case 8:	return vmx->cr8;
+	case 3:
+		vmx_vmcs_get(vcpu);
+		v = vmcs_read(GUEST_CR3);
+		vmx_vmcs_put(vcpu);
+		return v;
+	default:
+		WARN_ON_ONCE(1);
+		return 0;
+	}
+}
+
+u64 vmx_get_efer(struct vmon_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->efer;
+}
+
+int vmx_get_cpu_mode(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 ar;
+
+	if (!(vmx->cr0 & X86_CR0_PE) || (vcpu->rflags & X86_EFLAGS_VM))
+		return 16;
+	vmx_vmcs_get(vcpu);
+	ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	vmx_vmcs_put(vcpu);
+	if ((vmx->efer & EFER_LMA) && (ar & VMX_AR_L_MASK))
+		return 64;
+	return (ar & VMX_AR_DB_MASK) ? 32 : 16;
+}
+
+/* SS.DPL is the CPL on VMX (SDM 26.3.1.2). */
+int vmx_get_cpl(struct vmon_vcpu *vcpu)
+{
+	u32 ar;
+
+	if (!(to_vmx(vcpu)->cr0 & X86_CR0_PE))
+		return 0;
+	if (vcpu->rflags & X86_EFLAGS_VM)
+		return 3;
+	vmx_vmcs_get(vcpu);
+	ar = vmcs_read32(GUEST_SS_AR_BYTES);
+	vmx_vmcs_put(vcpu);
+	return VMX_AR_DPL(ar);
+}
+
+u64 vmx_get_seg_base(struct vmon_vcpu *vcpu, int seg)
+{
+	u64 base;
+
+	if (WARN_ON_ONCE(seg < 0 || seg >= ARRAY_SIZE(vmx_seg_base)))
+		return 0;
+	vmx_vmcs_get(vcpu);
+	base = vmcs_read(vmx_seg_base[seg]);
+	vmx_vmcs_put(vcpu);
+	return base;
+}
+
+u64 vmx_get_cs_base(struct vmon_vcpu *vcpu)
+{
+	return vmx_get_seg_base(vcpu, VCPU_SREG_CS);
+}
+
+void vmx_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset)
+{
+	vmx_vmcs_get(vcpu);
+	vmcs_write(TSC_OFFSET, offset);
+	vmx_vmcs_put(vcpu);
+}
+
+/* ------------------------------------------------------------------ */
+/* Segments (VMCS current)                                             */
+
+static void vmx_read_segment(int seg, struct kvm_segment *var)
+{
+	u32 ar = vmcs_read32(vmx_seg_ar[seg]);
+
+	var->base = vmcs_read(vmx_seg_base[seg]);
+	var->limit = vmcs_read32(vmx_seg_limit[seg]);
+	var->selector = vmcs_read16(vmx_seg_sel[seg]);
+	var->type = ar & 15;
+	var->s = (ar >> 4) & 1;
+	var->dpl = VMX_AR_DPL(ar);
+	var->avl = (ar >> 12) & 1;
+	var->l = (ar >> 13) & 1;
+	var->db = (ar >> 14) & 1;
+	var->g = (ar >> 15) & 1;
+	var->unusable = !!(ar & VMX_AR_UNUSABLE_MASK);
+	/* A usable segment is present on VMX: report it like KVM. */
+	var->present = !var->unusable;
+	var->padding = 0;
+}
+
+static void vmx_write_segment(int seg, const struct kvm_segment *var)
+{
+	u32 ar;
+
+	if (var->unusable || !var->present) {
+		ar = VMX_AR_UNUSABLE_MASK;
+	} else {
+		u8 type = var->type;
+
+		/*
+		 * Entry demands the accessed bit on usable code/data
+		 * segments; userspace often leaves it clear (KVM sets it).
+		 */
+		if (seg != VCPU_SREG_LDTR && seg != VCPU_SREG_TR)
+			type |= 1;
+		ar = (type & 15) | (var->s & 1) << 4 | (var->dpl & 3) << 5 |
+		     1 << 7 | (var->avl & 1) << 12 | (var->l & 1) << 13 |
+		     (var->db & 1) << 14 | (var->g & 1) << 15;
+	}
+	vmcs_write(vmx_seg_sel[seg], var->selector);
+	vmcs_write(vmx_seg_base[seg], var->base);
+	vmcs_write(vmx_seg_limit[seg], var->limit);
+	vmcs_write(vmx_seg_ar[seg], ar);
+}
+
+/* KVM's KVM_SET_SREGS checks; nothing is changed when one fails. */
+static bool vmx_sregs_valid(struct vmon_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	if (s->cr0 >> 32)
+		return false;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return false;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if (s->cr4 & vmx_cr4_reserved(vcpu))
+		return false;
+	if (!vmx_efer_valid(vcpu, s->efer, true))
+		return false;
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (s->cr3 >> vmx_guest_maxphyaddr(vcpu))
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+	return true;
+}
+
+void vmx_get_sregs(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx_vmcs_get(vcpu);
+	vmx_read_segment(VCPU_SREG_CS, &sregs->cs);
+	vmx_read_segment(VCPU_SREG_DS, &sregs->ds);
+	vmx_read_segment(VCPU_SREG_ES, &sregs->es);
+	vmx_read_segment(VCPU_SREG_FS, &sregs->fs);
+	vmx_read_segment(VCPU_SREG_GS, &sregs->gs);
+	vmx_read_segment(VCPU_SREG_SS, &sregs->ss);
+	vmx_read_segment(VCPU_SREG_TR, &sregs->tr);
+	vmx_read_segment(VCPU_SREG_LDTR, &sregs->ldt);
+	sregs->gdt.base = vmcs_read(GUEST_GDTR_BASE);
+	sregs->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
+	sregs->idt.base = vmcs_read(GUEST_IDTR_BASE);
+	sregs->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
+	sregs->cr3 = vmcs_read(GUEST_CR3);
+	vmx_vmcs_put(vcpu);
+	memset(sregs->gdt.padding, 0, sizeof(sregs->gdt.padding));
+	memset(sregs->idt.padding, 0, sizeof(sregs->idt.padding));
+	sregs->cr0 = vmx->cr0;
+	sregs->cr2 = vmx->cr2;
+	sregs->cr4 = vmx->cr4;
+	sregs->cr8 = vmx->cr8;
+	sregs->efer = vmx->efer;
+	/* The core fills apic_base; no irqchip, so no pending interrupt. */
+	memset(sregs->interrupt_bitmap, 0, sizeof(sregs->interrupt_bitmap));
+}
+
+int vmx_set_sregs(struct vmon_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (!vmx_sregs_valid(vcpu, sregs))
+		return -EINVAL;
+
+	vmx->cr0 = sregs->cr0 | X86_CR0_ET;
+	vmx->cr2 = sregs->cr2;
+	vmx->cr4 = sregs->cr4;
+	vmx->cr8 = sregs->cr8 & 0xf;
+	vmx->efer = sregs->efer;
+
+	vmx_vmcs_get(vcpu);
+	vmx_write_segment(VCPU_SREG_CS, &sregs->cs);
+	vmx_write_segment(VCPU_SREG_DS, &sregs->ds);
+	vmx_write_segment(VCPU_SREG_ES, &sregs->es);
+	vmx_write_segment(VCPU_SREG_FS, &sregs->fs);
+	vmx_write_segment(VCPU_SREG_GS, &sregs->gs);
+	vmx_write_segment(VCPU_SREG_SS, &sregs->ss);
+	vmx_write_segment(VCPU_SREG_TR, &sregs->tr);
+	vmx_write_segment(VCPU_SREG_LDTR, &sregs->ldt);
+	vmcs_write(GUEST_GDTR_BASE, sregs->gdt.base);
+	vmcs_write(GUEST_GDTR_LIMIT, sregs->gdt.limit);
+	vmcs_write(GUEST_IDTR_BASE, sregs->idt.base);
+	vmcs_write(GUEST_IDTR_LIMIT, sregs->idt.limit);
+	vmcs_write(GUEST_CR3, sregs->cr3);
+	vmx_write_cr0_hw(vmx);
+	vmx_write_cr4_hw(vmx);
+	vmx_write_efer_hw(vmx);
+	vmx_vmcs_put(vcpu);
+	/* As KVM: PDPTEs come from memory when sregs enter PAE paging. */
+	vmx_load_pdptrs(vcpu);
+	/* Paging state changed behind the CPU's back. */
+	vmx->need_flush = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* MSRs                                                                */
+
+static bool vmx_canonical(u64 addr)
+{
+	return __is_canonical_address(addr, boot_cpu_data.x86_virt_bits);
+}
+
+static bool vmx_pat_valid(u64 pat)
+{
+	/* Each byte 0, 1, 4, 5, 6 or 7. */
+	if (pat & 0xf8f8f8f8f8f8f8f8ULL)
+		return false;
+	return (pat | ((pat & 0x0202020202020202ULL) << 1)) == pat;
+}
+
+/* The software copy of an MSR switched around entry, or NULL. */
+static u64 *vmx_msr_field(struct vmx_vcpu *vmx, u32 index)
+{
+	switch (index) {
+	case MSR_STAR:
+		return &vmx->star;
+	case MSR_LSTAR:
+		return &vmx->lstar;
+	case MSR_CSTAR:
+		return &vmx->cstar;
+	case MSR_SYSCALL_MASK:
+		return &vmx->sfmask;
+	case MSR_KERNEL_GS_BASE:
+		return &vmx->kernel_gs_base;
+	default:
+		return NULL;
+	}
+}
+
+/* The VMCS field of an MSR the CPU switches, or 0. */
+static u32 vmx_msr_vmcs_field(u32 index)
+{
+	switch (index) {
+	case MSR_FS_BASE:
+		return GUEST_FS_BASE;
+	case MSR_GS_BASE:
+		return GUEST_GS_BASE;
+	case MSR_IA32_SYSENTER_CS:
+		return GUEST_SYSENTER_CS;
+	case MSR_IA32_SYSENTER_ESP:
+		return GUEST_SYSENTER_ESP;
+	case MSR_IA32_SYSENTER_EIP:
+		return GUEST_SYSENTER_EIP;
+	default:
+		return 0;
+	}
+}
+
+/* Addresses the CPU would #GP on (KVM checks them for userspace too). */
+static bool vmx_msr_is_address(u32 index)
+{
+	return index != MSR_STAR && index != MSR_SYSCALL_MASK &&
+	       index != MSR_IA32_SYSENTER_CS;
+}
+
+int vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 *field = vmx_msr_field(vmx, index);
+	u32 vmcs_field = vmx_msr_vmcs_field(index);
+
+	if (field) {
+		*data = *field;
+		return 0;
+	}
+	if (vmcs_field) {
+		vmx_vmcs_get(vcpu);
+		*data = vmcs_read(vmcs_field);
+		vmx_vmcs_put(vcpu);
+		return 0;
+	}
+	switch (index) {
+	case MSR_EFER:
+		*data = vmx->efer;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = vcpu->pat;
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		*data = 0;
+		return 0;
+	case MSR_TSC_AUX:
+		if (!vmx_caps.rdtscp)
+			return 1;
+		*data = vmx->tsc_aux;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static int vmx_set_efer(struct vmon_vcpu *vcpu, u64 efer, bool host)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (!vmx_efer_valid(vcpu, efer, host))
+		return -EINVAL;
+	/* LME cannot change while paging is on (#GP). */
+	if (!host && (vmx->cr0 & X86_CR0_PG) &&
+	    ((efer ^ vmx->efer) & EFER_LME))
+		return -EINVAL;
+	/* LMA is the CPU's: only KVM_SET_SREGS may set it from outside. */
+	vmx->efer = (efer & ~EFER_LMA) | (vmx->efer & EFER_LMA);
+	vmx_vmcs_get(vcpu);
+	vmx_write_efer_hw(vmx);
+	vmx_vmcs_put(vcpu);
+	return 0;
+}
+
+int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 *field = vmx_msr_field(vmx, index);
+	u32 vmcs_field = vmx_msr_vmcs_field(index);
+
+	if (field || vmcs_field) {
+		if (vmx_msr_is_address(index) && !vmx_canonical(data))
+			return -EINVAL;
+		if (field) {
+			*field = data;
+			return 0;
+		}
+		vmx_vmcs_get(vcpu);
+		vmcs_write(vmcs_field, data);
+		vmx_vmcs_put(vcpu);
+		return 0;
+	}
+	switch (index) {
+	case MSR_EFER:
+		return vmx_set_efer(vcpu, data, host);
+	case MSR_IA32_CR_PAT:
+		if (!vmx_pat_valid(data))
+			return -EINVAL;
+		vcpu->pat = data;	/* GUEST_IA32_PAT follows at entry */
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		/* No LBR virtualization: accept the defined bits, keep 0. */
+		if (data & ~0x3fULL)
+			return -EINVAL;
+		return 0;
+	case MSR_TSC_AUX:
+		if (!vmx_caps.rdtscp ||
+		    (!host &&
+		     !vmx_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001,
+				    VMX_EDX, 27)))
+			return 1;
+		if (data >> 32)
+			return -EINVAL;
+		vmx->tsc_aux = data;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Events                                                              */
+
+static bool vmx_exception_has_error(u8 vector)
+{
+	switch (vector) {
+	case DF_VECTOR: case TS_VECTOR: case NP_VECTOR: case SS_VECTOR:
+	case GP_VECTOR: case PF_VECTOR: case AC_VECTOR: case X86_TRAP_CP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool vmx_exception_contributory(u8 vector)
+{
+	return vector == DE_VECTOR || (vector >= TS_VECTOR &&
+				       vector <= GP_VECTOR);
+}
+
+/*
+ * One injection slot: a second exception while one is pending (being
+ * re-delivered from IDT-vectoring information, or queued earlier in this
+ * exit) combines as the architecture does: #DF, or shutdown on a fault
+ * during #DF.
+ */
+void vmx_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error_code)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 pending = vmx->inject_info;
+
+	if ((pending & INTR_INFO_VALID_MASK) &&
+	    (pending & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION) {
+		u8 prev = pending & INTR_INFO_VECTOR_MASK;
+
+		if (prev == DF_VECTOR) {
+			vmx->inject_info = 0;
+			vmx->triple_fault = true;
+			return;
+		}
+		if ((vmx_exception_contributory(prev) &&
+		     vmx_exception_contributory(vector)) ||
+		    (prev == PF_VECTOR &&
+		     (vector == PF_VECTOR ||
+		      vmx_exception_contributory(vector)))) {
+			vector = DF_VECTOR;
+			error_code = 0;
+		}
+	}
+
+	/* Real mode pushes no error code; entry rejects one there. */
+	has_error = vmx_exception_has_error(vector) &&
+		    (vmx->cr0 & X86_CR0_PE);
+	vmx->inject_info = vector | INTR_TYPE_HARD_EXCEPTION |
+			   INTR_INFO_VALID_MASK |
+			   (has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
+	vmx->inject_err = has_error ? error_code : 0;
+	vmx->inject_len = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reset                                                               */
+
+static void vmx_reset_seg(int seg, u16 sel, u32 ar, u64 base)
+{
+	vmcs_write(vmx_seg_sel[seg], sel);
+	vmcs_write(vmx_seg_base[seg], base);
+	vmcs_write(vmx_seg_limit[seg], 0xffff);
+	vmcs_write(vmx_seg_ar[seg], ar);
+}
+
+/* Architectural reset (KVM_CREATE_VCPU, and after a triple fault). */
+void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct kvm_cpuid_entry2 *leaf1 = vmx_find_cpuid(vcpu, 1, 0);
+
+	vmx->cr0 = VMX_RESET_CR0;
+	vmx->cr2 = 0;
+	vmx->cr4 = 0;
+	vmx->cr8 = 0;
+	vmx->efer = 0;
+	vmx->star = vmx->lstar = vmx->cstar = vmx->sfmask = 0;
+	vmx->kernel_gs_base = 0;
+	vmx->tsc_aux = 0;
+	memset(vmx->db, 0, sizeof(vmx->db));
+	vmx->dr6 = VMX_RESET_DR6;
+	vmx->inject_info = 0;
+	vmx->triple_fault = false;
+	vmx->need_flush = true;
+
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs[VMON_RDX] = leaf1 ? leaf1->eax : VMX_RESET_RDX;
+	vcpu->rip = 0xfff0;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vmx->exit_rip = vcpu->rip;
+
+	vmx_vmcs_get(vcpu);
+	vmx_reset_seg(VCPU_SREG_CS, 0xf000, VMX_AR_CODE_RX_A, 0xffff0000);
+	vmx_reset_seg(VCPU_SREG_DS, 0, VMX_AR_DATA_RW_A, 0);
+	vmx_reset_seg(VCPU_SREG_ES, 0, VMX_AR_DATA_RW_A, 0);
+	vmx_reset_seg(VCPU_SREG_FS, 0, VMX_AR_DATA_RW_A, 0);
+	vmx_reset_seg(VCPU_SREG_GS, 0, VMX_AR_DATA_RW_A, 0);
+	vmx_reset_seg(VCPU_SREG_SS, 0, VMX_AR_DATA_RW_A, 0);
+	vmx_reset_seg(VCPU_SREG_LDTR, 0, VMX_AR_LDT, 0);
+	vmx_reset_seg(VCPU_SREG_TR, 0, VMX_AR_TSS32_BUSY, 0);
+	vmcs_write(GUEST_GDTR_BASE, 0);
+	vmcs_write(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(GUEST_IDTR_BASE, 0);
+	vmcs_write(GUEST_IDTR_LIMIT, 0xffff);
+	vmcs_write(GUEST_CR3, 0);
+	vmx_write_cr0_hw(vmx);
+	vmx_write_cr4_hw(vmx);
+	vmx_write_efer_hw(vmx);
+	vmcs_write(GUEST_DR7, VMX_RESET_DR7);
+	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write(GUEST_SYSENTER_CS, 0);
+	vmcs_write(GUEST_SYSENTER_ESP, 0);
+	vmcs_write(GUEST_SYSENTER_EIP, 0);
+	vmcs_write(GUEST_IA32_PAT, vcpu->pat);
+	vmx->guest_pat = vcpu->pat;
+	vmcs_write(GUEST_PDPTR0, 0);
+	vmcs_write(GUEST_PDPTR1, 0);
+	vmcs_write(GUEST_PDPTR2, 0);
+	vmcs_write(GUEST_PDPTR3, 0);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write(GUEST_RIP, vcpu->rip);
+	vmcs_write(GUEST_RFLAGS, vcpu->rflags);
+	vmcs_write(GUEST_RSP, 0);
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmx_vmcs_put(vcpu);
+}
+
+void vmx_dump_guest_state(struct vmon_vcpu *vcpu, const char *why)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx_vmcs_get(vcpu);
+	pr_warn_ratelimited("vmon: %s: cr0 %lx/%llx cr3 %lx cr4 %lx/%llx efer %llx entry %lx rip %llx rflags %llx cs %x/%lx/%lx ss %x/%lx tr %x/%lx ldtr %x/%lx intr %lx act %lx inj %lx\n",
+			    why, vmcs_read(GUEST_CR0), vmx->cr0,
+			    vmcs_read(GUEST_CR3), vmcs_read(GUEST_CR4),
+			    vmx->cr4, vmx->efer, vmcs_read(VM_ENTRY_CONTROLS),
+			    vcpu->rip, vcpu->rflags,
+			    vmcs_read16(GUEST_CS_SELECTOR),
+			    vmcs_read(GUEST_CS_AR_BYTES),
+			    vmcs_read(GUEST_CS_LIMIT),
+			    vmcs_read16(GUEST_SS_SELECTOR),
+			    vmcs_read(GUEST_SS_AR_BYTES),
+			    vmcs_read16(GUEST_TR_SELECTOR),
+			    vmcs_read(GUEST_TR_AR_BYTES),
+			    vmcs_read16(GUEST_LDTR_SELECTOR),
+			    vmcs_read(GUEST_LDTR_AR_BYTES),
+			    vmcs_read(GUEST_INTERRUPTIBILITY_INFO),
+			    vmcs_read(GUEST_ACTIVITY_STATE),
+			    vmcs_read(VM_ENTRY_INTR_INFO_FIELD));
+	vmx_vmcs_put(vcpu);
+}
