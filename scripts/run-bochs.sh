@@ -138,6 +138,8 @@ fi
 # s is hung.
 why=
 t_init=
+marks=0
+: > "$work/timeline.txt"
 last=-1
 quiet_since=$(date +%s)
 while kill -0 "$bpid" 2>/dev/null; do
@@ -147,6 +149,15 @@ while kill -0 "$bpid" 2>/dev/null; do
 	if [ "$size" != "$last" ]; then
 		last=$size
 		quiet_since=$now
+		# Host-side timeline of the markers (guest clocks are not to
+		# be trusted under Bochs): build/bochs/timeline.txt.
+		n=$(grep -c '=== VMON \(END\|HOST\|START\|DONE\)' "$log" || true)
+		if [ "$n" != "$marks" ]; then
+			grep '=== VMON \(END\|HOST\|START\|DONE\)' "$log" |
+				tail -n +$((marks + 1)) | sed "s/^/$((now - ${start%.*})) s: /" \
+				>> "$work/timeline.txt"
+			marks=$n
+		fi
 		if [ -z "$t_init" ] && grep -q '=== VMON START' "$log"; then
 			t_init=$(awk -v a="$start" -v b="$(date +%s.%N)" \
 				'BEGIN { printf "%.0f", b - a }')
