@@ -48,8 +48,12 @@ for f in "$isolinux" "$c32/ldlinux.c32" "$c32/libcom32.c32" "$c32/mboot.c32"; do
 done
 
 mkdir -p "$work" "$(dirname "$log")"
-iso=$work/iso
-rm -rf "$iso"
+# Per-run files live beside the log's name, so that two runs (even of
+# two users of the tree) never share an ISO; only the kernel is shared.
+run=$work/run-$(basename "$log" .log)
+rm -rf "$run"
+mkdir -p "$run"
+iso=$run/iso
 mkdir -p "$iso/isolinux"
 cp "$isolinux" "$c32/ldlinux.c32" "$c32/libcom32.c32" "$c32/mboot.c32" \
 	"$iso/isolinux/"
@@ -86,39 +90,38 @@ else
 			-fno-asynchronous-unwind-tables -DPVH_ENTRY="$entry" \
 			-Wl,-T,"$here/pvhshim.ld" -Wl,--build-id=none \
 			-Wl,--no-warn-rwx-segments \
-			-o "$shim.tmp" "$here/pvhshim.c"
-		mv "$shim.tmp" "$shim"
+			-o "$shim.$$" "$here/pvhshim.c"
+		mv "$shim.$$" "$shim"
 	fi
 	if stale "$packed" "$shim" "$here/mkpvh.py"; then
-		python3 "$here/mkpvh.py" pack "$vmlinux" "$shim" "$packed.tmp" >&2
-		mv "$packed.tmp" "$packed"
+		python3 "$here/mkpvh.py" pack "$vmlinux" "$shim" "$packed.$$" >&2
+		mv "$packed.$$" "$packed"
 	fi
 	ln -f "$packed" "$iso/pvh.elf" 2>/dev/null || cp "$packed" "$iso/pvh.elf"
 fi
 cp "$initrd" "$iso/initrd.gz"
 sed -e "s|@ROUTE@|$route|" -e "s|@CMDLINE@|$cmdline|" \
 	"$here/isolinux.cfg.in" > "$iso/isolinux/isolinux.cfg"
-xorriso -as mkisofs -quiet -R -J -l -o "$work/boot.iso.tmp" \
+xorriso -as mkisofs -quiet -R -J -l -o "$run/boot.iso" \
 	-b isolinux/isolinux.bin -c isolinux/boot.cat \
 	-no-emul-boot -boot-load-size 4 -boot-info-table "$iso" ||
 	die "xorriso failed"
-mv "$work/boot.iso.tmp" "$work/boot.iso"
 
 serial=$(realpath -m "$log")
 sed -e "s|@MEGS@|${BOCHS_MEM:-512}|" -e "s|@SMP@|${BOCHS_SMP:-1}|" \
 	-e "s|@IPS@|${BOCHS_IPS:-10000000}|" \
 	-e "s|@CPU@|${BOCHS_CPU:-corei7_skylake_x}|" \
-	-e "s|@ISO@|$work/boot.iso|" -e "s|@SERIAL@|$serial|" \
-	-e "s|@BOCHSLOG@|$work/bochs.log|" \
-	"$here/bochsrc.in" > "$work/bochsrc"
+	-e "s|@ISO@|$run/boot.iso|" -e "s|@SERIAL@|$serial|" \
+	-e "s|@BOCHSLOG@|$run/bochs.log|" \
+	"$here/bochsrc.in" > "$run/bochsrc"
 # bochs-bin stops in its debugger before the first instruction; "c" runs.
-echo c > "$work/debugger.rc"
+echo c > "$run/debugger.rc"
 
 : > "$log"
 start=$(date +%s.%N)
 # stdin /dev/null: the debugger prompt must never wait for a terminal.
-timeout -k 10 "$limit" bochs -q -f "$work/bochsrc" -rc "$work/debugger.rc" \
-	< /dev/null > "$work/bochs.out" 2>&1 &
+timeout -k 10 "$limit" bochs -q -f "$run/bochsrc" -rc "$run/debugger.rc" \
+	< /dev/null > "$run/bochs.out" 2>&1 &
 bpid=$!
 tpid=
 if [ "${BOCHS_QUIET:-0}" != 1 ]; then
@@ -139,7 +142,7 @@ fi
 why=
 t_init=
 marks=0
-: > "$work/timeline.txt"
+: > "$run/timeline.txt"
 last=-1
 quiet_since=$(date +%s)
 while kill -0 "$bpid" 2>/dev/null; do
@@ -150,12 +153,12 @@ while kill -0 "$bpid" 2>/dev/null; do
 		last=$size
 		quiet_since=$now
 		# Host-side timeline of the markers (guest clocks are not to
-		# be trusted under Bochs): build/bochs/timeline.txt.
+		# be trusted under Bochs): $run/timeline.txt.
 		n=$(grep -c '=== VMON \(END\|HOST\|START\|DONE\)' "$log" || true)
 		if [ "$n" != "$marks" ]; then
 			grep '=== VMON \(END\|HOST\|START\|DONE\)' "$log" |
 				tail -n +$((marks + 1)) | sed "s/^/$((now - ${start%.*})) s: /" \
-				>> "$work/timeline.txt"
+				>> "$run/timeline.txt"
 			marks=$n
 		fi
 		if [ -z "$t_init" ] && grep -q '=== VMON START' "$log"; then
@@ -203,8 +206,8 @@ elif grep -q '=== VMON DONE' "$log"; then
 	rc=0
 else
 	echo "run-bochs.sh: Bochs exited (status $rc) before /init finished;" \
-		"its last words ($work/bochs.out):" | tee -a "$log" >&2
-	tail -n 5 "$work/bochs.out" | tee -a "$log" >&2
+		"its last words ($run/bochs.out):" | tee -a "$log" >&2
+	tail -n 5 "$run/bochs.out" | tee -a "$log" >&2
 	[ "$rc" -ne 0 ] || rc=1
 fi
 echo "run-bochs.sh: boot took ${secs} s wall (exit $rc)" >&2
