@@ -21,6 +21,27 @@
  *    entry itself, whose IRET also ends the NMI blocking the exit left.
  *  - Host CR3 differs per process with PTI, and CR4 can change per task
  *    (TSD, PCE): both are compared and rewritten before each entry.
+ *
+ * Emergency reboot, kexec and kdump. A CPU in VMX operation blocks INIT
+ * and cannot clear CR4.VMXE, so every path into a new kernel must VMXOFF
+ * first. In Debian's 6.1 the kernel offers one callback slot
+ * (cpu_emergency_register_virt_callback), called on every CPU by the
+ * emergency reboot and the kdump NMI shootdown; kvm_intel takes it at
+ * load (and udev loads kvm_intel on every VT-x machine), a second
+ * registration WARNs and is dropped, and we cannot tell whether the slot
+ * is free. So vmon does not use the slot:
+ *  - kexec and orderly reboot: a reboot notifier VMXOFFs every CPU
+ *    (vmx_reboot(); as kvm's own reboot notifier does), and entries made
+ *    after it fail cleanly instead of faulting (vmx_rebooting, and the
+ *    exception-table entries on VMLAUNCH/VMRESUME/VMPTRLD/VMCLEAR).
+ *  - emergency reboot and kdump: kvm_intel's callback, when loaded,
+ *    VMXOFFs any CPU with CR4.VMXE set (__cpu_emergency_vmxoff() tests
+ *    CR4, not kvm's own state), which covers vmon's CPUs too; vmon's
+ *    VMCSs are not VMCLEARed then, so their in-memory copy in a crash dump
+ *    may be stale. Without kvm_intel loaded nothing leaves VMX operation
+ *    on those paths: the crash kernel may fail to start its APs (INIT
+ *    blocked). That limit is accepted until the kernel offers more than
+ *    one slot (upstream later moved VMXOFF into the kernel itself).
  */
 #include <linux/cpu.h>
 #include <linux/hw_breakpoint.h>

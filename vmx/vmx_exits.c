@@ -181,7 +181,11 @@ static int vmx_exit_cr(struct vmon_vcpu *vcpu)
 	switch (type) {
 	case 0:		/* MOV to CR */
 		val = vmx_gpr_read(vcpu, reg);
-		switch (cr) {
+		if (cr == 8 && (val & ~0xfULL))
+			r = -EINVAL;
+		switch (r ? -1 : cr) {
+		case -1:
+			break;
 		case 0:
 			r = vmx_set_cr0(vcpu, val);
 			break;
@@ -192,11 +196,17 @@ static int vmx_exit_cr(struct vmon_vcpu *vcpu)
 			r = vmx_set_cr4(vcpu, val);
 			break;
 		case 8:
-			if (val & ~0xfULL)
-				r = -EINVAL;
-			else
-				vmx->cr8 = val;
-			break;
+			/*
+			 * No in-kernel APIC: a lowered TPR is reported to
+			 * userspace (KVM_EXIT_SET_TPR, RIP past the MOV).
+			 */
+			r = vmx_skip(vcpu);
+			if (r > 0 && val < vmx->cr8) {
+				vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+				r = 0;
+			}
+			vmx->cr8 = val;
+			return r;
 		default:
 			return vmx_exit_unexpected(vcpu);
 		}

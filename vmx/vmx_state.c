@@ -340,6 +340,12 @@ u64 vmx_get_cr(struct vmon_vcpu *vcpu, int cr)
 	}
 }
 
+/* KVM_RUN's kvm_run->cr8 (no in-kernel APIC): the TPR the guest sees. */
+void vmx_set_cr8(struct vmon_vcpu *vcpu, u64 cr8)
+{
+	to_vmx(vcpu)->cr8 = cr8 & 0xf;
+}
+
 u64 vmx_get_efer(struct vmon_vcpu *vcpu)
 {
 	return to_vmx(vcpu)->efer;
