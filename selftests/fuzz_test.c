@@ -193,19 +193,30 @@ TEST(random_guest_state)
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { .it_interval = { 0, 20000 },
 				.it_value = { 0, 20000 } };
+	sigset_t alrm;
 	int iter, r, ran = 0;
 
 	seed_rng(_metadata);
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
 	for (iter = 0; iter < 60; iter++) {
-		struct vt_vm *vm = vm_create_bare();
+		struct vt_vm *vm;
 		struct vt_vcpu *vcpu;
 		struct kvm_sregs sregs;
 		struct kvm_regs regs;
 		void *mem;
 		int step;
+
+		/*
+		 * The timer is only for KVM_RUN: KVM_CREATE_VM may fail with
+		 * EINTR when a signal is pending (the mmu notifier
+		 * registration), on KVM as on vmon.
+		 */
+		sigprocmask(SIG_BLOCK, &alrm, NULL);
+		vm = vm_create_bare();
 
 		mem = vm_mem_add(vm, 0, 0, MEM_SIZE, rnd() % 4 ? 0 :
 				 KVM_MEM_READONLY);
@@ -221,10 +232,15 @@ TEST(random_guest_state)
 			sregs.efer = rnd() % 2 ? rnd_edge() : rnd() & 0xd01;
 			sregs.cr3 = rnd() % MEM_SIZE & ~0xfffULL;
 		}
+		/*
+		 * TR is left alone: QEMU's TCG freezes the whole emulated
+		 * machine on VMRUN with some malformed TRs, under kvm_amd
+		 * exactly as under vmon (seed 4765564116225878384 did it),
+		 * so that state tests the emulator, not the hypervisor.
+		 */
 		rnd_segment(&sregs.cs);
 		rnd_segment(&sregs.ds);
 		rnd_segment(&sregs.ss);
-		rnd_segment(&sregs.tr);
 		sregs.gdt.base = rnd() % MEM_SIZE;
 		sregs.gdt.limit = rnd();
 		sregs.idt.base = rnd() % MEM_SIZE;
@@ -242,6 +258,7 @@ TEST(random_guest_state)
 		ioctl(vcpu->fd, KVM_SET_REGS, &regs);
 
 		/* A few entries each; feed MMIO/IO reads with random data. */
+		sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 		for (step = 0; step < 8; step++) {
 			r = ioctl(vcpu->fd, KVM_RUN, 0);
 			if (r < 0) {
@@ -261,10 +278,12 @@ TEST(random_guest_state)
 			else if (vcpu->run->exit_reason != KVM_EXIT_HLT)
 				break;	/* shutdown, fail entry, errors */
 		}
+		sigprocmask(SIG_BLOCK, &alrm, NULL);
 		vm_free(vm);
 	}
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
+	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 	/* Some states must have got as far as running. */
 	EXPECT_LT(0, ran);
 }
