@@ -168,6 +168,15 @@ static void vmon_string_io_advance(struct vmon_vcpu *vcpu, int index_reg,
 	vcpu->rip = next_rip;
 }
 
+/* In 64-bit mode only FS and GS have a base; the others are flat. */
+static u64 vmon_string_io_base(struct vmon_vcpu *vcpu, int seg)
+{
+	if (vmon_ops->get_cpu_mode(vcpu) == 64 &&
+	    seg != VCPU_SREG_FS && seg != VCPU_SREG_GS)
+		return 0;
+	return vmon_ops->get_seg_base(vcpu, seg);
+}
+
 static void vmon_fill_io_exit(struct vmon_vcpu *vcpu,
 			      const struct vmon_io_exit *io, u32 count)
 {
@@ -198,9 +207,18 @@ static int vmon_handle_string_io(struct vmon_vcpu *vcpu,
 
 	if (!io->in) {
 		/* OUTS: one element per exit, as KVM's emulator does. */
-		int seg = io->seg >= 0 ? io->seg : VCPU_SREG_DS;
+		int seg = io->seg;
 
-		lin = vmon_ops->get_seg_base(vcpu, seg) +
+		/* Without decode assists, read the override prefix ourselves. */
+		if (seg < 0) {
+			u8 bytes[VMON_INSN_MAX_LEN];
+			int n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
+
+			if (n > 0)
+				seg = vmon_insn_seg_override(bytes, n,
+					vmon_ops->get_cpu_mode(vcpu));
+		}
+		lin = vmon_string_io_base(vcpu, seg >= 0 ? seg : VCPU_SREG_DS) +
 		      (vcpu->regs[VMON_RSI] & mask);
 		if (vmon_ops->get_cpu_mode(vcpu) != 64)
 			lin = (u32)lin;
@@ -219,7 +237,7 @@ static int vmon_handle_string_io(struct vmon_vcpu *vcpu,
 	 * INS: read ahead as many elements as fit in the destination page
 	 * (KVM does the same), delivered to ES:RDI when userspace answers.
 	 */
-	lin = vmon_ops->get_seg_base(vcpu, VCPU_SREG_ES) +
+	lin = vmon_string_io_base(vcpu, VCPU_SREG_ES) +
 	      (vcpu->regs[VMON_RDI] & mask);
 	if (vmon_ops->get_cpu_mode(vcpu) != 64)
 		lin = (u32)lin;

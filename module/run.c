@@ -192,6 +192,12 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 	/* The KVM_SET_SIGNAL_MASK mask is in force for the whole ioctl. */
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+	/* No in-kernel APIC: kvm_run->cr8 is the TPR, as in KVM. */
+	if (run->cr8 > 15) {
+		r = -EINVAL;
+		goto out_sigset;
+	}
+	vmon_ops->set_cr8(vcpu, run->cr8);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 
 	/* As in KVM: a pending I/O completes even with immediate_exit. */
@@ -206,11 +212,13 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 	r = vmon_run_loop(vcpu);
 out:
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+out_sigset:
 	if (vcpu->sigset_active) {
 		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
 		sigemptyset(&current->real_blocked);
 	}
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->cr8 = vmon_ops->get_cr(vcpu, 8);
 	run->apic_base = vcpu->apic_base;
 	return r;
 }

@@ -185,7 +185,7 @@ struct vmon_backend_ops {
 	/* Returns 0, 1 (not handled), or -EINVAL for a bad value. */
 	int (*set_msr)(struct vmon_vcpu *vcpu, u32 index, u64 data,
 		       bool host_initiated);
-	u64 (*get_cr)(struct vmon_vcpu *vcpu, int cr);	/* 0, 3, 4 */
+	u64 (*get_cr)(struct vmon_vcpu *vcpu, int cr);	/* 0, 3, 4, 8 */
 	u64 (*get_efer)(struct vmon_vcpu *vcpu);
 	/* CPU mode for decoding: 16, 32 or 64 (CS.D/CS.L/CR0.PE/VM). */
 	int (*get_cpu_mode)(struct vmon_vcpu *vcpu);
@@ -194,6 +194,12 @@ struct vmon_backend_ops {
 	/* Segment base for string I/O (VCPU_SREG_* from asm/kvm_host.h). */
 	u64 (*get_seg_base)(struct vmon_vcpu *vcpu, int seg);
 	void (*set_tsc_offset)(struct vmon_vcpu *vcpu, u64 offset);
+	/*
+	 * CR8 (TPR) without an in-kernel local APIC: KVM_RUN loads it from
+	 * kvm_run->cr8 and reports it back there (get_cr(vcpu, 8)), and a
+	 * guest write that lowers it exits with KVM_EXIT_SET_TPR.
+	 */
+	void (*set_cr8)(struct vmon_vcpu *vcpu, u64 cr8);
 
 	/* Queue an exception for the next entry (#GP, #UD, ...). */
 	void (*queue_exception)(struct vmon_vcpu *vcpu, u8 vector,

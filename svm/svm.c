@@ -311,6 +311,7 @@ static void svm_init_control(struct vmcb_control_area *c, u64 tsc_offset)
 {
 	static const u8 intercepts[] = {
 		/* DR6/DR7 are switched by hardware; DR0-3 are ours. */
+		INTERCEPT_CR8_WRITE,
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
 		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
 		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
@@ -862,6 +863,13 @@ static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 /* ------------------------------------------------------------------ */
 /* Events, TLB, instruction info                                       */
 
+static void svm_set_cr8(struct vmon_vcpu *vcpu, u64 cr8)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | (cr8 & V_TPR_MASK);
+}
+
 static void svm_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset)
 {
 	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
@@ -1140,6 +1148,7 @@ const struct vmon_backend_ops vmon_svm_ops = {
 	.get_cpl = svm_get_cpl,
 	.get_seg_base = svm_get_seg_base,
 	.set_tsc_offset = svm_set_tsc_offset,
+	.set_cr8 = svm_set_cr8,
 	.queue_exception = svm_queue_exception,
 	.flush_tlb = svm_flush_tlb,
 	.run = svm_run,

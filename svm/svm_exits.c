@@ -167,6 +167,49 @@ static int svm_exit_dr(struct vmon_vcpu *vcpu)
 }
 
 /*
+ * MOV to CR8 (also LOCK MOV CR0): intercepted as KVM does without an
+ * in-kernel local APIC, so that lowering the TPR can be reported to
+ * userspace (KVM_EXIT_SET_TPR, RIP past the MOV). Reads are not
+ * intercepted: with V_INTR_MASKING the guest reads V_TPR.
+ */
+static int svm_exit_write_cr8(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 old = svm->vmcb->control.int_ctl & V_TPR_MASK, val;
+	int mode = svm_get_cpu_mode(vcpu);
+	u8 bytes[VMON_INSN_MAX_LEN];
+	unsigned int len;
+	int n, crdr, gpr;
+	bool to_cr;
+
+	n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
+	if (n <= 0 ||
+	    vmon_decode_mov_crdr(bytes, n, mode, &crdr, &gpr, &to_cr, &len) ||
+	    crdr != 8 || !to_cr) {
+		u64 data[2] = { SVM_EXIT_WRITE_CR8, vcpu->rip };
+
+		return vmon_exit_internal_error(vcpu,
+						KVM_INTERNAL_ERROR_EMULATION,
+						2, data);
+	}
+	val = vcpu->regs[gpr];
+	if (val & ~(u64)V_TPR_MASK) {
+		svm_queue_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl &
+				      ~V_TPR_MASK) | val;
+	vcpu->rip += len;
+	if (mode != 64)
+		vcpu->rip = (u32)vcpu->rip;
+	if (val < old) {
+		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * The VMCB is undefined after a shutdown intercept; KVM re-initializes
  * the vCPU (INIT) before reporting KVM_EXIT_SHUTDOWN, and so does vmon.
  */
@@ -211,6 +254,7 @@ static int svm_exit_invalid(struct vmon_vcpu *vcpu)
 typedef int (*svm_exit_fn)(struct vmon_vcpu *vcpu);
 
 static const svm_exit_fn svm_exit_handlers[] = {
+	[SVM_EXIT_WRITE_CR8]				= svm_exit_write_cr8,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + MC_VECTOR]		= svm_exit_mc,
