@@ -1126,6 +1126,7 @@ const struct vmon_backend_ops vmon_vmx_ops = {
 	.get_cpl = vmx_get_cpl,
 	.get_seg_base = vmx_get_seg_base,
 	.set_tsc_offset = vmx_set_tsc_offset,
+	.set_cr8 = vmx_set_cr8,
 	.queue_exception = vmx_queue_exception,
 	.flush_tlb = vmx_flush_tlb,
 	.vcpu_load = vmx_vcpu_load,
