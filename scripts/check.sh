@@ -17,8 +17,12 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-out=build/check
+# Each run has its own directory (several sessions may share a tree);
+# build/check points at the latest.
+out=build/check.$$
+rm -rf "$out"
 mkdir -p "$out"
+ln -sfn "check.$$" build/check.tmp && mv -Tf build/check.tmp build/check 2>/dev/null || true
 hostlog=$out/host.log
 guestlog=$out/guest.log
 : > "$hostlog"
@@ -73,9 +77,9 @@ rc=${PIPESTATUS[0]}
 guest_args=()
 if [ -n "$KVER" ] &&
    NO_VMON=$no_vmon step initramfs scripts/mkinitramfs.sh -p suite \
-	-o build/initramfs.cpio.gz -t "${T:-}"; then
+	-o "$out/initramfs.cpio.gz" -t "${T:-}"; then
 	phase "boot (limit ${QEMU_TIMEOUT} s)"
-	scripts/run-qemu.sh build/initramfs.cpio.gz "$guestlog" "$QEMU_TIMEOUT"
+	scripts/run-qemu.sh "$out/initramfs.cpio.gz" "$guestlog" "$QEMU_TIMEOUT"
 	rc=$?
 	echo "=== VMON HOST name=qemu-exit rc=$rc ===" >> "$hostlog"
 	# shellcheck disable=SC1091

@@ -43,7 +43,10 @@ esac
 
 KVER=${KVER:-$("$top/scripts/kver.sh")}
 moddir=/lib/modules/$KVER
-stage=$top/build/initramfs-root
+# Per-run staging directory (parallel runs must not share one); kept only
+# with KEEP_STAGE=1, e.g. to patch /init by hand when debugging.
+stage=$top/build/initramfs-root.$$
+[ "${KEEP_STAGE:-0}" = 1 ] || trap 'rm -rf "$stage"' EXIT
 
 die() {
 	echo "mkinitramfs.sh: $*" >&2
