@@ -7,22 +7,23 @@
 # of run-qemu.sh (QEMU's TCG emulates no VMX).
 #
 # Usage: run-bochs.sh INITRD LOG [TIMEOUT_SECONDS]
-# Environment: KVER, BOCHS_MEM (MiB, default 512), BOCHS_SMP (default 2, as
-#   run-qemu.sh),
-#   BOCHS_IPS (emulated instructions per emulated second, default
-#   50000000: about Bochs's speed here, so guest time ~ host time), BOCHS_CPU (default corei7_skylake_x), BOCHS_APPEND (extra
-#   kernel arguments), BOCHS_QUIET=1 (log only), BOCHS_SHOW=all (terminal
-#   shows the whole log), BOCHS_IDLE (stop a guest silent for this many s
-#   of host time; default 300, 0: never), BOCHS_BZIMAGE=1 (boot
-#   /boot/vmlinuz through ISOLINUX as it is: ~60 s slower).
+# Environment: KVER, BOCHS_MEM (MiB, default 512), BOCHS_SMP (default 2,
+#   as run-qemu.sh), BOCHS_IPS (emulated instructions per emulated
+#   second, default 50000000: about Bochs's speed on the development
+#   machine, so guest time ~ host time), BOCHS_CPU (default
+#   corei7_skylake_x), BOCHS_APPEND (extra kernel arguments),
+#   BOCHS_QUIET=1 (log only), BOCHS_SHOW=all (terminal shows the whole
+#   log), BOCHS_IDLE (stop a guest silent for this many s of host time;
+#   default 300, 0: never), BOCHS_BZIMAGE=1 (boot /boot/vmlinuz through
+#   ISOLINUX as it is: ~60 s slower).
 # Exit status: 0 when /init reached its end (=== VMON DONE), 124 when the
 # overall timeout or the watchdog ended Bochs, else non-zero. Bochs itself
 # exits with 1 even after a clean poweroff, so its status says nothing.
 #
 # Bochs has no -kernel: the kernel and initramfs go on an ISOLINUX CD
-# (build/bochs/boot.iso). The fast route (default) boots vmlinux's PVH
-# entry through mboot.c32 and scripts/bochs/pvhshim.c: ~12 s to /init,
-# where the plain bzImage spends ~45 s in its xz decompressor alone.
+# (build/bochs/run-<log>/boot.iso). The fast route (default) boots
+# vmlinux's PVH entry through mboot.c32 and scripts/bochs/pvhshim.c; the
+# plain bzImage would spend ~45 s in its xz decompressor alone.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
