@@ -161,12 +161,15 @@ while kill -0 "$bpid" 2>/dev/null; do
 	if [ "$size" != "$last" ]; then
 		last=$size
 		quiet_since=$now
-		# Host-side timeline of the markers (guest clocks are not to
-		# be trusted under Bochs): $run/timeline.txt.
-		n=$(grep -c '^pvhshim: starting\|=== VMON \(END\|HOST\|START\|DONE\)' "$log" || true)
+		# Host-side timeline of the markers in $run/timeline.txt (the
+		# host's time, not the guest's); complete lines only.
+		head -n "$(wc -l < "$log")" "$log" |
+			grep '^pvhshim: starting\|=== VMON \(END\|HOST\|START\|DONE\)' \
+			> "$run/marks" || true
+		n=$(wc -l < "$run/marks")
 		if [ "$n" != "$marks" ]; then
-			grep '^pvhshim: starting\|=== VMON \(END\|HOST\|START\|DONE\)' "$log" |
-				tail -n +$((marks + 1)) | sed "s/^/$((now - ${start%.*})) s: /" \
+			tail -n +$((marks + 1)) "$run/marks" |
+				sed "s/^/$((now - ${start%.*})) s: /" \
 				>> "$run/timeline.txt"
 			marks=$n
 		fi
