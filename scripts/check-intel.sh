@@ -14,13 +14,19 @@
 # (per test binary and device, s of guest time; default 300),
 # BOCHS_TIMEOUT (whole boot, s; default 2400), BOCHS_IDLE (silence that
 # counts as a hung guest, s; default 600), KVER/KDIR, and run-bochs.sh's
-# BOCHS_* settings. Logs and results go to build/check-intel/.
+# BOCHS_* settings. Logs and results go to build/check-intel.<pid>/
+# (build/check-intel links to the latest).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-out=build/check-intel
+# Each run has its own directory (several sessions may share a tree);
+# build/check-intel points at the latest.
+out=build/check-intel.$$
+rm -rf "$out"
 mkdir -p "$out"
+ln -sfn "check-intel.$$" build/check-intel.tmp &&
+	mv -Tf build/check-intel.tmp build/check-intel 2>/dev/null || true
 hostlog=$out/host.log
 guestlog=$out/guest.log
 : > "$hostlog"
@@ -69,15 +75,16 @@ step build-selftests "$MAKE" --no-print-directory selftests
 guest_args=()
 if [ -n "$KVER" ] &&
    KVM_VENDOR=intel NO_VMON=$no_vmon step initramfs scripts/mkinitramfs.sh \
-	-p suite -o build/initramfs-intel.cpio.gz -t "${T:-}"; then
-	# The plan is read back before the boot: mkinitramfs.sh's staging
-	# tree is shared with other builds.
+	-p suite -o "$out/initramfs.cpio.gz" -t "${T:-}"; then
+	# What the guest was told to run, from the image itself.
+	(cd "$out" && gzip -dc initramfs.cpio.gz |
+		cpio -i --quiet --to-stdout etc/vmon/plan > plan)
 	# shellcheck disable=SC1091
-	tests=$(. build/initramfs-root/etc/vmon/plan && echo "$TESTS")
+	tests=$(. "$out/plan" && echo "$TESTS")
 	# shellcheck disable=SC1091
-	devices=$(. build/initramfs-root/etc/vmon/plan && echo "$DEVICES")
+	devices=$(. "$out/plan" && echo "$DEVICES")
 	phase "boot Bochs (limit ${BOCHS_TIMEOUT} s)"
-	scripts/run-bochs.sh build/initramfs-intel.cpio.gz "$guestlog" \
+	scripts/run-bochs.sh "$out/initramfs.cpio.gz" "$guestlog" \
 		"$BOCHS_TIMEOUT"
 	rc=$?
 	echo "=== VMON HOST name=bochs-exit rc=$rc ===" >> "$hostlog"
