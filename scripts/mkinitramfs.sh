@@ -165,7 +165,7 @@ if [ "$plan" != demo ] || [ "$demo_dev" = kvm ]; then
 fi
 
 # Userspace: the runner, the benchmark, the guest images.
-for b in vmon-run vmon-bench; do
+for b in vmon-run vmon-bench run-guests.sh; do
 	[ -x "$top/userspace/$b" ] && add_exe "$top/userspace/$b" "bin/$b"
 done
 if [ -d "$top/userspace/guests" ]; then
