@@ -256,21 +256,6 @@ long vmon_vcpu_get_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 	return 0;
 }
 
-static struct kvm_cpuid_entry2 *vmon_find_cpuid(struct vmon_vcpu *vcpu,
-						u32 fn, u32 idx)
-{
-	int i;
-
-	for (i = 0; i < vcpu->cpuid_nent; i++) {
-		struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
-
-		if (e->function == fn &&
-		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
-		     e->index == idx))
-			return e;
-	}
-	return NULL;
-}
 
 /* The guest's vendor is Intel-like: out-of-range leaves alias the max. */
 static bool vmon_guest_intel_like(struct vmon_vcpu *vcpu)

@@ -130,6 +130,9 @@ static long vmon_vcpu_set_sregs(struct vmon_vcpu *vcpu, unsigned long arg)
 	/* Without an in-kernel irqchip an interrupt cannot be pending. */
 	if (memchr_inv(s.interrupt_bitmap, 0, sizeof(s.interrupt_bitmap)))
 		return -EINVAL;
+	/* Architectural consistency first; nothing changes if it fails. */
+	if (!vmon_sregs_valid(vcpu, &s))
+		return -EINVAL;
 	r = vmon_set_msr(vcpu, MSR_IA32_APICBASE, s.apic_base, true);
 	if (r)
 		return -EINVAL;

@@ -437,6 +437,21 @@ int vmon_complete_pio_in(struct vmon_vcpu *vcpu);
 int vmon_complete_pio_out(struct vmon_vcpu *vcpu);
 int vmon_complete_mmio_read(struct vmon_vcpu *vcpu);
 
+/* Vendor-neutral guest-state checks (guest_checks.c). */
+enum vmon_cpuid_reg { VMON_EAX, VMON_EBX, VMON_ECX, VMON_EDX };
+struct kvm_cpuid_entry2 *vmon_find_cpuid(struct vmon_vcpu *vcpu, u32 fn,
+					 u32 idx);
+bool vmon_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
+		    u32 idx, enum vmon_cpuid_reg reg, int bit);
+u64 vmon_cr4_reserved(struct vmon_vcpu *vcpu);
+bool vmon_efer_valid(struct vmon_vcpu *vcpu, u64 efer, bool host);
+u8 vmon_guest_maxphyaddr(struct vmon_vcpu *vcpu);
+bool vmon_sregs_valid(struct vmon_vcpu *vcpu, const struct kvm_sregs *s);
+bool vmon_canonical(u64 addr);
+bool vmon_pat_valid(u64 pat);
+bool vmon_exception_has_error(u8 vector);
+bool vmon_exception_contributory(u8 vector);
+
 /* Fetch up to @len instruction bytes at CS:RIP through guest paging. */
 int vmon_fetch_insn(struct vmon_vcpu *vcpu, u8 *buf, unsigned int len);
 /* Translate a guest linear address (guest page tables). */

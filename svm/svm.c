@@ -350,21 +350,6 @@ static void svm_init_seg(struct vmcb_seg *s, u16 sel, u16 attrib, u64 base)
 	s->base = base;
 }
 
-static struct kvm_cpuid_entry2 *svm_find_cpuid(struct vmon_vcpu *vcpu,
-					       u32 fn, u32 idx)
-{
-	int i;
-
-	for (i = 0; i < vcpu->cpuid_nent; i++) {
-		struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
-
-		if (e->function == fn &&
-		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
-		     e->index == idx))
-			return e;
-	}
-	return NULL;
-}
 
 /*
  * Architectural reset (also after a SHUTDOWN intercept, which leaves the
@@ -375,7 +360,7 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_save_area *s = &vmcb->save;
-	struct kvm_cpuid_entry2 *leaf1 = svm_find_cpuid(vcpu, 1, 0);
+	struct kvm_cpuid_entry2 *leaf1 = vmon_find_cpuid(vcpu, 1, 0);
 
 	clear_page(vmcb);
 	svm_init_control(&vmcb->control, vcpu->tsc_offset);
@@ -542,119 +527,11 @@ static u64 svm_get_seg_base(struct vmon_vcpu *vcpu, int seg)
 	return svm_seg(to_svm(vcpu)->vmcb, seg)->base;
 }
 
-/*
- * Whether the guest may have a feature: its KVM_SET_CPUID2 table once
- * there is one, the host before (KVM_SET_SREGS is legal before CPUID).
- */
-static bool svm_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
-			  u32 idx, int reg, int bit)
-{
-	struct kvm_cpuid_entry2 *e;
-	u32 val;
 
-	if (!boot_cpu_has(host_feature))
-		return false;
-	if (!vcpu->cpuid_nent)
-		return true;
-	e = svm_find_cpuid(vcpu, fn, idx);
-	if (!e)
-		return false;
-	val = reg == 0 ? e->eax : reg == 1 ? e->ebx : reg == 2 ? e->ecx :
-	      e->edx;
-	return val & BIT(bit);
-}
 
-enum { SVM_EAX, SVM_EBX, SVM_ECX, SVM_EDX };
 
-static u64 svm_cr4_reserved(struct vmon_vcpu *vcpu)
-{
-	static const struct {
-		u64 cr4;
-		int feature;
-		u32 fn;
-		u8 reg, bit;
-	} opt[] = {
-		{ X86_CR4_UMIP, X86_FEATURE_UMIP, 7, SVM_ECX, 2 },
-		{ X86_CR4_LA57, X86_FEATURE_LA57, 7, SVM_ECX, 16 },
-		{ X86_CR4_FSGSBASE, X86_FEATURE_FSGSBASE, 7, SVM_EBX, 0 },
-		{ X86_CR4_PCIDE, X86_FEATURE_PCID, 1, SVM_ECX, 17 },
-		{ X86_CR4_OSXSAVE, X86_FEATURE_XSAVE, 1, SVM_ECX, 26 },
-		{ X86_CR4_SMEP, X86_FEATURE_SMEP, 7, SVM_EBX, 7 },
-		{ X86_CR4_SMAP, X86_FEATURE_SMAP, 7, SVM_EBX, 20 },
-		{ X86_CR4_PKE, X86_FEATURE_PKU, 7, SVM_ECX, 3 },
-	};
-	u64 allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		      X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		      X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(opt); i++)
-		if (svm_guest_has(vcpu, opt[i].feature, opt[i].fn, 0,
-				  opt[i].reg, opt[i].bit))
-			allowed |= opt[i].cr4;
-	return ~allowed;
-}
 
-/*
- * EFER bits vmon can give a guest (no nested SVM, so never SVME). As in
- * KVM, userspace is held to what the host supports, the guest to its CPUID.
- */
-static bool svm_efer_valid(struct vmon_vcpu *vcpu, u64 efer, bool host)
-{
-	if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR))
-		return false;
-	if (host)
-		return (!(efer & (EFER_LME | EFER_LMA)) ||
-			boot_cpu_has(X86_FEATURE_LM)) &&
-		       (!(efer & EFER_NX) || boot_cpu_has(X86_FEATURE_NX)) &&
-		       (!(efer & EFER_FFXSR) ||
-			boot_cpu_has(X86_FEATURE_FXSR_OPT));
-	if ((efer & (EFER_LME | EFER_LMA)) &&
-	    !svm_guest_has(vcpu, X86_FEATURE_LM, 0x80000001, 0, SVM_EDX, 29))
-		return false;
-	if ((efer & EFER_NX) &&
-	    !svm_guest_has(vcpu, X86_FEATURE_NX, 0x80000001, 0, SVM_EDX, 20))
-		return false;
-	if ((efer & EFER_FFXSR) &&
-	    !svm_guest_has(vcpu, X86_FEATURE_FXSR_OPT, 0x80000001, 0,
-			   SVM_EDX, 25))
-		return false;
-	return true;
-}
-
-static u8 svm_guest_maxphyaddr(struct vmon_vcpu *vcpu)
-{
-	struct kvm_cpuid_entry2 *e = svm_find_cpuid(vcpu, 0x80000008, 0);
-
-	return e && (e->eax & 0xff) ? e->eax & 0xff :
-				      boot_cpu_data.x86_phys_bits;
-}
-
-/* KVM's KVM_SET_SREGS checks; nothing is changed when one fails. */
-static bool svm_sregs_valid(struct vmon_vcpu *vcpu, const struct kvm_sregs *s)
-{
-	if (s->cr0 >> 32)
-		return false;
-	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
-		return false;
-	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
-		return false;
-	if (s->cr4 & svm_cr4_reserved(vcpu))
-		return false;
-	if (!svm_efer_valid(vcpu, s->efer, true))
-		return false;
-
-	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
-		/* Long mode: PAE and LMA set, CR3 within MAXPHYADDR. */
-		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
-			return false;
-		if (s->cr3 >> svm_guest_maxphyaddr(vcpu))
-			return false;
-	} else if ((s->efer & EFER_LMA) || s->cs.l) {
-		return false;
-	}
-	return true;
-}
 
 static void svm_get_sregs(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs)
 {
@@ -691,9 +568,7 @@ static int svm_set_sregs(struct vmon_vcpu *vcpu, const struct kvm_sregs *sregs)
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_save_area *s = &vmcb->save;
 
-	if (!svm_sregs_valid(vcpu, sregs))
-		return -EINVAL;
-
+	/* The core has checked the architectural rules (guest_checks.c). */
 	svm_set_segment(vmcb, VCPU_SREG_CS, &sregs->cs);
 	svm_set_segment(vmcb, VCPU_SREG_DS, &sregs->ds);
 	svm_set_segment(vmcb, VCPU_SREG_ES, &sregs->es);
@@ -724,18 +599,7 @@ static int svm_set_sregs(struct vmon_vcpu *vcpu, const struct kvm_sregs *sregs)
 /* ------------------------------------------------------------------ */
 /* MSRs kept in the VMCB                                               */
 
-static bool svm_canonical(u64 addr)
-{
-	return __is_canonical_address(addr, boot_cpu_data.x86_virt_bits);
-}
 
-static bool svm_pat_valid(u64 pat)
-{
-	/* Each byte 0, 1, 4, 5, 6 or 7. */
-	if (pat & 0xf8f8f8f8f8f8f8f8ULL)
-		return false;
-	return (pat | ((pat & 0x0202020202020202ULL) << 1)) == pat;
-}
 
 /* The VMCB field of an MSR that VMLOAD/VMSAVE switch, or NULL. */
 static u64 *svm_msr_field(struct vmcb_save_area *s, u32 index)
@@ -806,7 +670,7 @@ static int svm_set_efer(struct vmon_vcpu *vcpu, u64 efer, bool host)
 {
 	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
 
-	if (!svm_efer_valid(vcpu, efer, host))
+	if (!vmon_efer_valid(vcpu, efer, host))
 		return -EINVAL;
 	/* LME cannot change while paging is on (#GP). */
 	if (!host && (s->cr0 & X86_CR0_PG) && ((efer ^ s->efer) & EFER_LME))
@@ -823,7 +687,7 @@ static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 	u64 *field = svm_msr_field(&svm->vmcb->save, index);
 
 	if (field) {
-		if (svm_msr_is_address(index) && !svm_canonical(data))
+		if (svm_msr_is_address(index) && !vmon_canonical(data))
 			return -EINVAL;
 		*field = data;
 		return 0;
@@ -832,7 +696,7 @@ static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 	case MSR_EFER:
 		return svm_set_efer(vcpu, data, host_initiated);
 	case MSR_IA32_CR_PAT:
-		if (!svm_pat_valid(data))
+		if (!vmon_pat_valid(data))
 			return -EINVAL;
 		vcpu->pat = data;	/* g_pat is loaded from it at VMRUN */
 		return 0;
@@ -847,9 +711,9 @@ static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 	case MSR_TSC_AUX:
 		if (!svm_has_tsc_aux ||
 		    (!host_initiated &&
-		     !svm_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
-				    SVM_EDX, 27) &&
-		     !svm_guest_has(vcpu, X86_FEATURE_RDPID, 7, 0, SVM_ECX,
+		     !vmon_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
+				    VMON_EDX, 27) &&
+		     !vmon_guest_has(vcpu, X86_FEATURE_RDPID, 7, 0, VMON_ECX,
 				    22)))
 			return 1;
 		/* AMD keeps the low half only. */
@@ -875,22 +739,7 @@ static void svm_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset)
 	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
 }
 
-static bool svm_exception_has_error(u8 vector)
-{
-	switch (vector) {
-	case DF_VECTOR: case TS_VECTOR: case NP_VECTOR: case SS_VECTOR:
-	case GP_VECTOR: case PF_VECTOR: case AC_VECTOR: case X86_TRAP_CP:
-		return true;
-	default:
-		return false;
-	}
-}
 
-static bool svm_exception_contributory(u8 vector)
-{
-	return vector == DE_VECTOR || (vector >= TS_VECTOR &&
-				       vector <= GP_VECTOR);
-}
 
 /*
  * One EVENTINJ slot: a second exception while one is pending (being
@@ -913,18 +762,18 @@ void svm_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
 			svm->triple_fault = true;
 			return;
 		}
-		if ((svm_exception_contributory(prev) &&
-		     svm_exception_contributory(vector)) ||
+		if ((vmon_exception_contributory(prev) &&
+		     vmon_exception_contributory(vector)) ||
 		    (prev == PF_VECTOR &&
 		     (vector == PF_VECTOR ||
-		      svm_exception_contributory(vector)))) {
+		      vmon_exception_contributory(vector)))) {
 			vector = DF_VECTOR;
 			error_code = 0;
 		}
 	}
 
 	/* Real mode pushes no error code; VMRUN rejects one there. */
-	has_error = svm_exception_has_error(vector) &&
+	has_error = vmon_exception_has_error(vector) &&
 		    (svm->vmcb->save.cr0 & X86_CR0_PE);
 	c->event_inj = vector | SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
 		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);

@@ -30,106 +30,19 @@
 #define VMX_AR_LDT		0x82
 #define VMX_AR_TSS32_BUSY	0x8b
 
-enum { VMX_EAX, VMX_EBX, VMX_ECX, VMX_EDX };
-
-static struct kvm_cpuid_entry2 *vmx_find_cpuid(struct vmon_vcpu *vcpu,
-					       u32 fn, u32 idx)
-{
-	int i;
-
-	for (i = 0; i < vcpu->cpuid_nent; i++) {
-		struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
-
-		if (e->function == fn &&
-		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
-		     e->index == idx))
-			return e;
-	}
-	return NULL;
-}
-
 /*
- * Whether the guest may have a feature: its KVM_SET_CPUID2 table once
- * there is one, the host before (KVM_SET_SREGS is legal before CPUID).
+ * CR4 bits the guest may not set: the architectural ones (core) and those
+ * this CPU cannot run a guest with at all (VMX fixed-1 MSR).
  */
-static bool vmx_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
-			  int reg, int bit)
-{
-	struct kvm_cpuid_entry2 *e;
-	u32 val;
-
-	if (!boot_cpu_has(host_feature))
-		return false;
-	if (!vcpu->cpuid_nent)
-		return true;
-	e = vmx_find_cpuid(vcpu, fn, 0);
-	if (!e)
-		return false;
-	val = reg == VMX_EAX ? e->eax : reg == VMX_EBX ? e->ebx :
-	      reg == VMX_ECX ? e->ecx : e->edx;
-	return val & BIT(bit);
-}
-
-/* CR4 bits the guest may not set (VMXE always: no nested VMX). */
 static u64 vmx_cr4_reserved(struct vmon_vcpu *vcpu)
 {
-	static const struct {
-		u64 cr4;
-		int feature;
-		u32 fn;
-		u8 reg, bit;
-	} opt[] = {
-		{ X86_CR4_UMIP, X86_FEATURE_UMIP, 7, VMX_ECX, 2 },
-		{ X86_CR4_LA57, X86_FEATURE_LA57, 7, VMX_ECX, 16 },
-		{ X86_CR4_FSGSBASE, X86_FEATURE_FSGSBASE, 7, VMX_EBX, 0 },
-		{ X86_CR4_PCIDE, X86_FEATURE_PCID, 1, VMX_ECX, 17 },
-		{ X86_CR4_OSXSAVE, X86_FEATURE_XSAVE, 1, VMX_ECX, 26 },
-		{ X86_CR4_SMEP, X86_FEATURE_SMEP, 7, VMX_EBX, 7 },
-		{ X86_CR4_SMAP, X86_FEATURE_SMAP, 7, VMX_EBX, 20 },
-		{ X86_CR4_PKE, X86_FEATURE_PKU, 7, VMX_ECX, 3 },
-	};
-	u64 allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		      X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		      X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(opt); i++)
-		if (vmx_guest_has(vcpu, opt[i].feature, opt[i].fn,
-				  opt[i].reg, opt[i].bit))
-			allowed |= opt[i].cr4;
-	/* Bits the CPU cannot run a guest with at all. */
-	allowed &= vmx_caps.cr4_fixed1;
-	return ~allowed;
+	return vmon_cr4_reserved(vcpu) | ~vmx_caps.cr4_fixed1;
 }
 
-/*
- * EFER bits vmon can give a guest. As in KVM, userspace is held to what
- * the host supports, the guest to its CPUID.
- */
-static bool vmx_efer_valid(struct vmon_vcpu *vcpu, u64 efer, bool host)
-{
-	if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
-		return false;
-	if (host)
-		return (!(efer & (EFER_LME | EFER_LMA)) ||
-			boot_cpu_has(X86_FEATURE_LM)) &&
-		       (!(efer & EFER_NX) || boot_cpu_has(X86_FEATURE_NX));
-	if ((efer & (EFER_LME | EFER_LMA)) &&
-	    !vmx_guest_has(vcpu, X86_FEATURE_LM, 0x80000001, VMX_EDX, 29))
-		return false;
-	if ((efer & EFER_NX) &&
-	    !vmx_guest_has(vcpu, X86_FEATURE_NX, 0x80000001, VMX_EDX, 20))
-		return false;
-	return true;
-}
 
-static u8 vmx_guest_maxphyaddr(struct vmon_vcpu *vcpu)
-{
-	struct kvm_cpuid_entry2 *e = vmx_find_cpuid(vcpu, 0x80000008, 0);
 
-	return e && (e->eax & 0xff) ? e->eax & 0xff :
-				      boot_cpu_data.x86_phys_bits;
-}
+
+
 
 /* ------------------------------------------------------------------ */
 /* Control registers and EFER in the VMCS (VMCS current)               */
@@ -194,7 +107,7 @@ int vmx_load_pdptrs(struct vmon_vcpu *vcpu)
 	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	if (r)
 		return -EINVAL;
-	rsvd = GENMASK_ULL(63, vmx_guest_maxphyaddr(vcpu)) | 0x1e6;
+	rsvd = GENMASK_ULL(63, vmon_guest_maxphyaddr(vcpu)) | 0x1e6;
 	for (i = 0; i < 4; i++)
 		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
 			return -EINVAL;
@@ -304,7 +217,7 @@ int vmx_set_cr3(struct vmon_vcpu *vcpu, u64 cr3)
 
 	if (!(vmx->efer & EFER_LMA))
 		cr3 = (u32)cr3;
-	else if (cr3 >> vmx_guest_maxphyaddr(vcpu))
+	else if (cr3 >> vmon_guest_maxphyaddr(vcpu))
 		return -EINVAL;
 	vmx_vmcs_get(vcpu);
 	vmcs_write(GUEST_CR3, cr3);
@@ -453,29 +366,6 @@ static void vmx_write_segment(int seg, const struct kvm_segment *var)
 	vmcs_write(vmx_seg_ar[seg], ar);
 }
 
-/* KVM's KVM_SET_SREGS checks; nothing is changed when one fails. */
-static bool vmx_sregs_valid(struct vmon_vcpu *vcpu, const struct kvm_sregs *s)
-{
-	if (s->cr0 >> 32)
-		return false;
-	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
-		return false;
-	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
-		return false;
-	if (s->cr4 & vmx_cr4_reserved(vcpu))
-		return false;
-	if (!vmx_efer_valid(vcpu, s->efer, true))
-		return false;
-	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
-		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
-			return false;
-		if (s->cr3 >> vmx_guest_maxphyaddr(vcpu))
-			return false;
-	} else if ((s->efer & EFER_LMA) || s->cs.l) {
-		return false;
-	}
-	return true;
-}
 
 void vmx_get_sregs(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs)
 {
@@ -511,7 +401,8 @@ int vmx_set_sregs(struct vmon_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	if (!vmx_sregs_valid(vcpu, sregs))
+	/* The core checked the architectural rules; add this CPU's. */
+	if (sregs->cr4 & vmx_cr4_reserved(vcpu))
 		return -EINVAL;
 
 	vmx->cr0 = sregs->cr0 | X86_CR0_ET;
@@ -548,18 +439,7 @@ int vmx_set_sregs(struct vmon_vcpu *vcpu, const struct kvm_sregs *sregs)
 /* ------------------------------------------------------------------ */
 /* MSRs                                                                */
 
-static bool vmx_canonical(u64 addr)
-{
-	return __is_canonical_address(addr, boot_cpu_data.x86_virt_bits);
-}
 
-static bool vmx_pat_valid(u64 pat)
-{
-	/* Each byte 0, 1, 4, 5, 6 or 7. */
-	if (pat & 0xf8f8f8f8f8f8f8f8ULL)
-		return false;
-	return (pat | ((pat & 0x0202020202020202ULL) << 1)) == pat;
-}
 
 /* The software copy of an MSR switched around entry, or NULL. */
 static u64 *vmx_msr_field(struct vmx_vcpu *vmx, u32 index)
@@ -646,7 +526,7 @@ static int vmx_set_efer(struct vmon_vcpu *vcpu, u64 efer, bool host)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	if (!vmx_efer_valid(vcpu, efer, host))
+	if (!vmon_efer_valid(vcpu, efer, host))
 		return -EINVAL;
 	/* LME cannot change while paging is on (#GP). */
 	if (!host && (vmx->cr0 & X86_CR0_PG) &&
@@ -667,7 +547,7 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 	u32 vmcs_field = vmx_msr_vmcs_field(index);
 
 	if (field || vmcs_field) {
-		if (vmx_msr_is_address(index) && !vmx_canonical(data))
+		if (vmx_msr_is_address(index) && !vmon_canonical(data))
 			return -EINVAL;
 		if (field) {
 			*field = data;
@@ -682,7 +562,7 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_EFER:
 		return vmx_set_efer(vcpu, data, host);
 	case MSR_IA32_CR_PAT:
-		if (!vmx_pat_valid(data))
+		if (!vmon_pat_valid(data))
 			return -EINVAL;
 		vcpu->pat = data;	/* GUEST_IA32_PAT follows at entry */
 		return 0;
@@ -694,8 +574,8 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_TSC_AUX:
 		if (!vmx_caps.rdtscp ||
 		    (!host &&
-		     !vmx_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001,
-				    VMX_EDX, 27)))
+		     !vmon_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
+				    VMON_EDX, 27)))
 			return 1;
 		if (data >> 32)
 			return -EINVAL;
@@ -709,22 +589,7 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 /* ------------------------------------------------------------------ */
 /* Events                                                              */
 
-static bool vmx_exception_has_error(u8 vector)
-{
-	switch (vector) {
-	case DF_VECTOR: case TS_VECTOR: case NP_VECTOR: case SS_VECTOR:
-	case GP_VECTOR: case PF_VECTOR: case AC_VECTOR: case X86_TRAP_CP:
-		return true;
-	default:
-		return false;
-	}
-}
 
-static bool vmx_exception_contributory(u8 vector)
-{
-	return vector == DE_VECTOR || (vector >= TS_VECTOR &&
-				       vector <= GP_VECTOR);
-}
 
 /*
  * One injection slot: a second exception while one is pending (being
@@ -747,18 +612,18 @@ void vmx_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
 			vmx->triple_fault = true;
 			return;
 		}
-		if ((vmx_exception_contributory(prev) &&
-		     vmx_exception_contributory(vector)) ||
+		if ((vmon_exception_contributory(prev) &&
+		     vmon_exception_contributory(vector)) ||
 		    (prev == PF_VECTOR &&
 		     (vector == PF_VECTOR ||
-		      vmx_exception_contributory(vector)))) {
+		      vmon_exception_contributory(vector)))) {
 			vector = DF_VECTOR;
 			error_code = 0;
 		}
 	}
 
 	/* Real mode pushes no error code; entry rejects one there. */
-	has_error = vmx_exception_has_error(vector) &&
+	has_error = vmon_exception_has_error(vector) &&
 		    (vmx->cr0 & X86_CR0_PE);
 	vmx->inject_info = vector | INTR_TYPE_HARD_EXCEPTION |
 			   INTR_INFO_VALID_MASK |
@@ -782,7 +647,7 @@ static void vmx_reset_seg(int seg, u16 sel, u32 ar, u64 base)
 void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	struct kvm_cpuid_entry2 *leaf1 = vmx_find_cpuid(vcpu, 1, 0);
+	struct kvm_cpuid_entry2 *leaf1 = vmon_find_cpuid(vcpu, 1, 0);
 
 	vmx->cr0 = VMX_RESET_CR0;
 	vmx->cr2 = 0;
