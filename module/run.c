@@ -124,6 +124,15 @@ static void vmon_enter_guest(struct vmon_vcpu *vcpu)
 		vmon_ops->flush_tlb(vcpu);
 	}
 
+	/*
+	 * A preemption or a kernel FPU user (softirq) since KVM_RUN swapped
+	 * the guest's FPU state in has saved the registers and left them to
+	 * be reloaded on return to user mode: reload them now, with the
+	 * host's XCR0, or the guest would run on whatever they hold.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+
 	xcr0_switch = vmon_host_xcr0 &&
 		      (vmon_ops->get_cr(vcpu, 4) & X86_CR4_OSXSAVE) &&
 		      vcpu->xcr0 != vmon_host_xcr0;

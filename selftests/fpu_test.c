@@ -7,6 +7,8 @@
  * The suite is built with -mgeneral-regs-only, so only the inline asm
  * below touches these registers, on both sides.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 
 #include "kselftest_harness.h"
@@ -151,6 +153,60 @@ TEST(two_vcpus_isolated)
 	EXPECT_EQ(2, vcpu_run_sync(vcpu[1]));
 	EXPECT_EQ(2, vcpu_run_sync(vcpu[0]));
 	host_restore_fpu();
+	vm_free(vm);
+}
+
+/*
+ * Preemption inside KVM_RUN: the vCPU thread and a host thread that
+ * keeps other values in XMM0 share one CPU, so the vCPU thread is
+ * descheduled many times while its guest runs; the guest must find its
+ * own XMM0 every time (the host must reload the guest's registers before
+ * re-entering, not only on return to user mode).
+ */
+#define SPIN_ITERS	3000000ULL
+
+static void guest_fpu_spin(u64 iters)
+{
+	u64 lo = 0x0123456789abcdefULL, hi = 0xfedcba9876543210ULL, a, b, i;
+
+	guest_set_xmm0(lo, hi);
+	for (i = 0; i < iters; i++) {
+		guest_get_xmm0(&a, &b);
+		GUEST_ASSERT_EQ(a, lo);
+		GUEST_ASSERT_EQ(b, hi);
+	}
+	GUEST_DONE();
+}
+
+static volatile int hog_stop;
+
+static void *fpu_hog(void *arg)
+{
+	u64 v = 0xbad0bad0bad0bad0ULL;
+
+	while (!hog_stop)
+		asm volatile("movq %0, %%xmm0\n\t"
+			     "punpcklqdq %%xmm0, %%xmm0" : : "r"(v));
+	return NULL;
+}
+
+TEST(state_survives_preemption)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_fpu_spin);
+	cpu_set_t one;
+	pthread_t hog;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	/* The hog inherits the affinity: both threads share CPU 0. */
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	hog_stop = 0;
+	ASSERT_EQ(0, pthread_create(&hog, NULL, fpu_hog, NULL));
+	vcpu_args_set(vcpu, 1, SPIN_ITERS);
+	vcpu_run_done(vcpu);
+	hog_stop = 1;
+	pthread_join(hog, NULL);
 	vm_free(vm);
 }
 
