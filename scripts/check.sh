@@ -22,7 +22,8 @@ cd "$top" || exit 1
 out=build/check.$$
 rm -rf "$out"
 mkdir -p "$out"
-ln -sfn "check.$$" build/check.tmp && mv -Tf build/check.tmp build/check 2>/dev/null || true
+[ -L build/check ] || rm -rf build/check
+ln -sfn "check.$$" build/check
 hostlog=$out/host.log
 guestlog=$out/guest.log
 : > "$hostlog"
@@ -82,10 +83,15 @@ if [ -n "$KVER" ] &&
 	scripts/run-qemu.sh "$out/initramfs.cpio.gz" "$guestlog" "$QEMU_TIMEOUT"
 	rc=$?
 	echo "=== VMON HOST name=qemu-exit rc=$rc ===" >> "$hostlog"
+	# What the guest was told to run, from the image itself (the
+	# staging tree is per run and gone by now).
+	(cd "$out" && gzip -dc initramfs.cpio.gz |
+		cpio -i --quiet --to-stdout etc/vmon/plan > plan)
 	# shellcheck disable=SC1091
-	tests=$(. build/initramfs-root/etc/vmon/plan && echo "$TESTS")
+	tests=$(. "$out/plan" && echo "$TESTS")
 	# shellcheck disable=SC1091
-	devices=$(. build/initramfs-root/etc/vmon/plan && echo "$DEVICES")
+	devices=$(. "$out/plan" && echo "$DEVICES")
+	[ -n "$tests" ] || echo "check.sh: no TESTS in the image's plan" >&2
 	guest_args=(--guest "$guestlog")
 	for t in $tests; do
 		for d in $devices; do
