@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install the Debian 12 packages vmon's build and test harness need.
 # Idempotent: when everything is installed it only runs one dpkg-query.
+# With --missing it only prints what is missing (CI installs that itself).
 set -eu
 
 PKGS="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
@@ -15,6 +16,10 @@ for p in $PKGS; do
 	[ "$st" = installed ] || missing="$missing $p"
 done
 
+if [ "${1:-}" = --missing ]; then
+	echo $missing
+	exit 0
+fi
 if [ -z "$missing" ]; then
 	exit 0
 fi
