@@ -39,12 +39,18 @@ void vmon_flush_remote_tlbs(struct vmon_vm *vm)
 		on_each_cpu(vmon_flush_ipi, NULL, 1);
 		return;
 	}
+	/*
+	 * Under RCU: a vCPU whose creation fails after it was published is
+	 * freed only after a grace period (vmon_create_vcpu).
+	 */
+	rcu_read_lock();
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		int cpu = READ_ONCE(vcpu->cpu);
 
 		if (READ_ONCE(vcpu->mode) == VMON_IN_GUEST && cpu >= 0)
 			cpumask_set_cpu(cpu, cpus);
 	}
+	rcu_read_unlock();
 	preempt_disable();
 	/*
 	 * A vCPU that entered after we read its mode sees the new generation

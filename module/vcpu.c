@@ -335,6 +335,8 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		xa_erase(&vm->vcpus, id);
+		/* A TLB-flush walker may still be looking at it. */
+		synchronize_rcu();
 		vmon_vm_put(vm);	/* never the last: the VM fd is open */
 		r = fd;
 		goto err_vendor;

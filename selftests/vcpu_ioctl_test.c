@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -49,6 +50,38 @@ TEST(create_vcpu_ids)
 	EXPECT_EQ(EEXIST, errno);
 	close(fd);
 	close(fd0);
+	vm_free(vm);
+}
+
+/*
+ * No fd left for the vCPU (RLIMIT_NOFILE): KVM_CREATE_VCPU fails with
+ * EMFILE after the vCPU was already set up, and must leave nothing behind:
+ * the same id can be created once fds are available again.
+ */
+TEST(create_vcpu_without_fds)
+{
+	struct vt_vm *vm = vm_create_bare();
+	struct rlimit old, lim;
+	int fd, r, e;
+
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	/* The lowest free fd number is what the next fd would get. */
+	fd = dup(0);
+	ASSERT_LE(0, fd);
+	close(fd);
+	lim = old;
+	lim.rlim_cur = fd;	/* no further fd can be opened */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
+	r = ioctl(vm->fd, KVM_CREATE_VCPU, 3);
+	e = errno;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EMFILE, e);
+
+	fd = ioctl(vm->fd, KVM_CREATE_VCPU, 3);
+	EXPECT_LE(0, fd) TH_LOG("re-create after EMFILE: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	vm_free(vm);
 }
 
