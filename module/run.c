@@ -15,6 +15,7 @@
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <asm/fpu/xcr.h>
+#include <asm/special_insns.h>
 #include "vmon.h"
 
 u64 vmon_host_xcr0 __read_mostly;
@@ -47,7 +48,8 @@ void vmon_flush_remote_tlbs(struct vmon_vm *vm)
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		int cpu = READ_ONCE(vcpu->cpu);
 
-		if (READ_ONCE(vcpu->mode) == VMON_IN_GUEST && cpu >= 0)
+		if (READ_ONCE(vcpu->mode) == VMON_IN_GUEST &&
+		    cpu >= 0 && cpu < nr_cpu_ids)
 			cpumask_set_cpu(cpu, cpus);
 	}
 	rcu_read_unlock();
@@ -118,7 +120,8 @@ static int vmon_complete_pending(struct vmon_vcpu *vcpu)
 static void vmon_enter_guest(struct vmon_vcpu *vcpu)
 {
 	int gen;
-	bool xcr0_switch;
+	bool xcr0_switch, pkru_switch;
+	u32 host_pkru = 0;
 
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	WRITE_ONCE(vcpu->mode, VMON_IN_GUEST);
@@ -139,6 +142,18 @@ static void vmon_enter_guest(struct vmon_vcpu *vcpu)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 
+	/*
+	 * PKRU: neither VM entry nor exit switches it, and a guest can set
+	 * CR4.PKE (CR4 writes are not intercepted with nested paging) and
+	 * WRPKRU. Run the guest on its own value, the host on its own.
+	 */
+	pkru_switch = cpu_feature_enabled(X86_FEATURE_OSPKE);
+	if (pkru_switch) {
+		host_pkru = rdpkru();
+		if (vcpu->pkru != host_pkru)
+			wrpkru(vcpu->pkru);
+	}
+
 	xcr0_switch = vmon_host_xcr0 &&
 		      (vmon_ops->get_cr(vcpu, 4) & X86_CR4_OSXSAVE) &&
 		      vcpu->xcr0 != vmon_host_xcr0;
@@ -149,6 +164,11 @@ static void vmon_enter_guest(struct vmon_vcpu *vcpu)
 
 	if (xcr0_switch)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmon_host_xcr0);
+	if (pkru_switch) {
+		vcpu->pkru = rdpkru();
+		if (vcpu->pkru != host_pkru)
+			wrpkru(host_pkru);
+	}
 	WRITE_ONCE(vcpu->mode, VMON_OUTSIDE_GUEST);
 	vcpu->stat.exits++;
 }

@@ -17,12 +17,17 @@ static void vmon_vm_release_ref(struct kref *ref)
 	struct vmon_vcpu *vcpu;
 	unsigned long i;
 
+	/*
+	 * First the mmu notifier (with the tables): until it is unregistered
+	 * another thread's munmap can still zap and walk vm->vcpus to flush,
+	 * so the vCPUs must outlive it.
+	 */
+	vmon_tdp_destroy(vm);
 	/* Every vCPU fd is closed (each held a reference): free them all. */
 	xa_for_each(&vm->vcpus, i, vcpu)
 		vmon_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
 	vmon_ops->vm_destroy(vm);
-	vmon_tdp_destroy(vm);
 	vmon_memslots_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
@@ -45,7 +50,8 @@ static int vmon_vm_release(struct inode *inode, struct file *filp)
 
 static long vmon_vm_create_vcpu(struct vmon_vm *vm, unsigned long id)
 {
-	return vmon_create_vcpu(vm, id);
+	/* KVM takes the id as a u32 too: 1UL << 32 is vCPU 0 there. */
+	return vmon_create_vcpu(vm, (u32)id);
 }
 
 static long vmon_vm_check_extension(struct vmon_vm *vm, unsigned long arg)
