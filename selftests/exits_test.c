@@ -143,4 +143,32 @@ TEST(fail_entry_cs_l_and_d)
 	vm_free(vm);
 }
 
+/*
+ * A single-step trap (EFLAGS.TF) is a #DB delivered through the guest's
+ * own IDT: vmon intercepts #DB on AMD (a #DB whose delivery faults again
+ * could otherwise loop inside the CPU) and must hand it back unchanged.
+ */
+static void guest_single_step(void)
+{
+	asm volatile("pushfq\n\t"
+		     "orq $0x100, (%%rsp)\n\t"
+		     "popfq\n\t"
+		     "nop\n\t"
+		     "nop" : : : "memory", "cc");
+	GUEST_DONE();
+}
+
+TEST(single_step_db_reaches_guest)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_single_step);
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	EXPECT_EQ(UCALL_EXCEPTION, get_ucall(vcpu, &uc));
+	EXPECT_EQ(1, uc.args[0]) TH_LOG("vector %llu",
+					(unsigned long long)uc.args[0]);
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

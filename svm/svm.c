@@ -320,7 +320,15 @@ static void svm_init_control(struct vmcb_control_area *c, u64 tsc_offset)
 		INTERCEPT_CPUID, INTERCEPT_HLT, INTERCEPT_IOIO_PROT,
 		INTERCEPT_MSR_PROT, INTERCEPT_SHUTDOWN,
 		/* Would read host PMCs / drop dirty host cache lines. */
-		INTERCEPT_RDPMC, INTERCEPT_INVD,
+		INTERCEPT_RDPMC, INTERCEPT_INVD, INTERCEPT_WBINVD,
+		/*
+		 * #AC and #DB: a guest can make their delivery fault again
+		 * forever inside the CPU, where no host interrupt can end it
+		 * (CVE-2015-5307, CVE-2015-8104); intercepted, each round is
+		 * an exit.
+		 */
+		INTERCEPT_EXCEPTION_OFFSET + AC_VECTOR,
+		INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR,
 		/* No nested SVM: these #UD in the guest. VMRUN is mandatory. */
 		INTERCEPT_VMRUN, INTERCEPT_VMMCALL, INTERCEPT_VMLOAD,
 		INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
@@ -799,6 +807,7 @@ static bool svm_exit_has_nrip(u32 code)
 	case SVM_EXIT_RDPMC:
 	case SVM_EXIT_CPUID:
 	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:
 	case SVM_EXIT_HLT:
 	case SVM_EXIT_MSR:
 	case SVM_EXIT_XSETBV:

@@ -62,7 +62,27 @@ static int svm_exit_rdpmc(struct vmon_vcpu *vcpu)
 	return svm_skip(vcpu);
 }
 
-/* INVD would discard dirty host lines: run it as a no-op (as KVM). */
+/*
+ * #AC and #DB are intercepted only so that a delivery that faults again
+ * cannot loop inside the CPU; the guest gets the exception back. For #DB
+ * the VMCB already holds the DR6 the hardware computed.
+ */
+static int svm_exit_ac(struct vmon_vcpu *vcpu)
+{
+	svm_queue_exception(vcpu, AC_VECTOR, true, 0);
+	return 1;
+}
+
+static int svm_exit_db(struct vmon_vcpu *vcpu)
+{
+	svm_queue_exception(vcpu, DB_VECTOR, false, 0);
+	return 1;
+}
+
+/*
+ * INVD would discard dirty host lines, WBINVD flushes every cache of the
+ * host: both run as no-ops, as in KVM.
+ */
 static int svm_exit_nop(struct vmon_vcpu *vcpu)
 {
 	return svm_skip(vcpu);
@@ -264,6 +284,9 @@ static const svm_exit_fn svm_exit_handlers[] = {
 	[SVM_EXIT_RDPMC]				= svm_exit_rdpmc,
 	[SVM_EXIT_CPUID]				= svm_exit_cpuid,
 	[SVM_EXIT_INVD]					= svm_exit_nop,
+	[SVM_EXIT_WBINVD]				= svm_exit_nop,
+	[SVM_EXIT_EXCP_BASE + AC_VECTOR]		= svm_exit_ac,
+	[SVM_EXIT_EXCP_BASE + DB_VECTOR]		= svm_exit_db,
 	[SVM_EXIT_HLT]					= svm_exit_hlt,
 	[SVM_EXIT_INVLPGA]				= svm_exit_ud,
 	[SVM_EXIT_IOIO]					= svm_exit_io,
