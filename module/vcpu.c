@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/msr.h>
 #include <asm/msr-index.h>
 #include "vmon.h"
 
@@ -323,6 +324,8 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->pat = VMON_PAT_DEFAULT;
+	/* The guest's TSC starts at 0, as in KVM, not at the host's uptime. */
+	vcpu->tsc_offset = -rdtsc();
 	vmon_ops->vcpu_reset(vcpu);
 
 	r = xa_insert(&vm->vcpus, id, vcpu, GFP_KERNEL_ACCOUNT);

@@ -305,6 +305,7 @@ struct vmon_vcpu {
 	u64 rip;				/* (v) */
 	u64 rflags;				/* (v) */
 	u64 xcr0;				/* (v) guest XCR0 */
+	u32 pkru;				/* (v) guest PKRU */
 	u64 apic_base;				/* (v) */
 	u64 pat;				/* (v) */
 	u32 mp_state;				/* (v) KVM_MP_STATE_* */
