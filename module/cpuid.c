@@ -256,7 +256,6 @@ long vmon_vcpu_get_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 	return 0;
 }
 
-
 /* The guest's vendor is Intel-like: out-of-range leaves alias the max. */
 static bool vmon_guest_intel_like(struct vmon_vcpu *vcpu)
 {

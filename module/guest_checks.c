@@ -166,6 +166,25 @@ bool vmon_exception_has_error(u8 vector)
 	}
 }
 
+/*
+ * Deliver @vector while exception @prev (-1: none) is being delivered:
+ * the vector to inject (#DF for the benign/contributory/#PF pairs), or
+ * -1 when the combination is a triple fault.
+ */
+int vmon_exception_combine(int prev, u8 vector)
+{
+	if (prev < 0)
+		return vector;
+	if (prev == DF_VECTOR)
+		return -1;
+	if ((vmon_exception_contributory(prev) &&
+	     vmon_exception_contributory(vector)) ||
+	    (prev == PF_VECTOR &&
+	     (vector == PF_VECTOR || vmon_exception_contributory(vector))))
+		return DF_VECTOR;
+	return vector;
+}
+
 /* Contributory exceptions: two of them in a row make a #DF. */
 bool vmon_exception_contributory(u8 vector)
 {

@@ -52,6 +52,12 @@ int vmon_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
 		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = vcpu->pat;	/* backends load it at each entry */
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		*data = 0;
+		return 0;
 	default:
 		return vmon_ops->get_msr(vcpu, index, data) ? -ENOENT : 0;
 	}
@@ -77,6 +83,16 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 		if (!host && ((data ^ vcpu->apic_base) & MSR_IA32_APICBASE_BSP))
 			return -EINVAL;
 		vcpu->apic_base = data;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!vmon_pat_valid(data))
+			return -EINVAL;
+		vcpu->pat = data;
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		/* No LBR virtualization: accept the defined bits, keep 0. */
+		if (data & ~0x3fULL)
+			return -EINVAL;
 		return 0;
 	default:
 		r = vmon_ops->set_msr(vcpu, index, data, host);

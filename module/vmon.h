@@ -452,6 +452,7 @@ bool vmon_canonical(u64 addr);
 bool vmon_pat_valid(u64 pat);
 bool vmon_exception_has_error(u8 vector);
 bool vmon_exception_contributory(u8 vector);
+int vmon_exception_combine(int prev, u8 vector);
 
 /* Fetch up to @len instruction bytes at CS:RIP through guest paging. */
 int vmon_fetch_insn(struct vmon_vcpu *vcpu, u8 *buf, unsigned int len);

@@ -358,7 +358,6 @@ static void svm_init_seg(struct vmcb_seg *s, u16 sel, u16 attrib, u64 base)
 	s->base = base;
 }
 
-
 /*
  * Architectural reset (also after a SHUTDOWN intercept, which leaves the
  * VMCB undefined): a fresh VMCB and the core's registers.
@@ -535,12 +534,6 @@ static u64 svm_get_seg_base(struct vmon_vcpu *vcpu, int seg)
 	return svm_seg(to_svm(vcpu)->vmcb, seg)->base;
 }
 
-
-
-
-
-
-
 static void svm_get_sregs(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -607,8 +600,6 @@ static int svm_set_sregs(struct vmon_vcpu *vcpu, const struct kvm_sregs *sregs)
 /* ------------------------------------------------------------------ */
 /* MSRs kept in the VMCB                                               */
 
-
-
 /* The VMCB field of an MSR that VMLOAD/VMSAVE switch, or NULL. */
 static u64 *svm_msr_field(struct vmcb_save_area *s, u32 index)
 {
@@ -658,12 +649,6 @@ static int svm_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_EFER:
 		*data = svm->vmcb->save.efer & ~EFER_SVME;
 		return 0;
-	case MSR_IA32_CR_PAT:
-		*data = vcpu->pat;
-		return 0;
-	case MSR_IA32_DEBUGCTLMSR:
-		*data = 0;
-		return 0;
 	case MSR_TSC_AUX:
 		if (!svm_has_tsc_aux)
 			return 1;
@@ -703,19 +688,6 @@ static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 	switch (index) {
 	case MSR_EFER:
 		return svm_set_efer(vcpu, data, host_initiated);
-	case MSR_IA32_CR_PAT:
-		if (!vmon_pat_valid(data))
-			return -EINVAL;
-		vcpu->pat = data;	/* g_pat is loaded from it at VMRUN */
-		return 0;
-	case MSR_IA32_DEBUGCTLMSR:
-		/* No LBR virtualization: accept the defined bits, keep 0. */
-		if (data & ~0x3fULL)
-			return -EINVAL;
-		if (data)
-			pr_debug_ratelimited("vmon: DEBUGCTL %llx ignored\n",
-					     data);
-		return 0;
 	case MSR_TSC_AUX:
 		if (!svm_has_tsc_aux ||
 		    (!host_initiated &&
@@ -747,8 +719,6 @@ static void svm_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset)
 	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
 }
 
-
-
 /*
  * One EVENTINJ slot: a second exception while one is pending (being
  * re-delivered from EXITINTINFO, or queued earlier in this exit) combines
@@ -760,25 +730,20 @@ void svm_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	u32 pending = c->event_inj;
+	int prev = -1, v;
 
 	if ((pending & SVM_EVTINJ_VALID) &&
-	    (pending & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_EXEPT) {
-		u8 prev = pending & SVM_EVTINJ_VEC_MASK;
-
-		if (prev == DF_VECTOR) {
-			c->event_inj = 0;
-			svm->triple_fault = true;
-			return;
-		}
-		if ((vmon_exception_contributory(prev) &&
-		     vmon_exception_contributory(vector)) ||
-		    (prev == PF_VECTOR &&
-		     (vector == PF_VECTOR ||
-		      vmon_exception_contributory(vector)))) {
-			vector = DF_VECTOR;
-			error_code = 0;
-		}
+	    (pending & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_EXEPT)
+		prev = pending & SVM_EVTINJ_VEC_MASK;
+	v = vmon_exception_combine(prev, vector);
+	if (v < 0) {
+		c->event_inj = 0;
+		svm->triple_fault = true;
+		return;
 	}
+	if (v != vector)
+		error_code = 0;		/* #DF's error code is 0 */
+	vector = v;
 
 	/* Real mode pushes no error code; VMRUN rejects one there. */
 	has_error = vmon_exception_has_error(vector) &&

@@ -39,11 +39,6 @@ static u64 vmx_cr4_reserved(struct vmon_vcpu *vcpu)
 	return vmon_cr4_reserved(vcpu) | ~vmx_caps.cr4_fixed1;
 }
 
-
-
-
-
-
 /* ------------------------------------------------------------------ */
 /* Control registers and EFER in the VMCS (VMCS current)               */
 
@@ -366,7 +361,6 @@ static void vmx_write_segment(int seg, const struct kvm_segment *var)
 	vmcs_write(vmx_seg_ar[seg], ar);
 }
 
-
 void vmx_get_sregs(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -439,8 +433,6 @@ int vmx_set_sregs(struct vmon_vcpu *vcpu, const struct kvm_sregs *sregs)
 /* ------------------------------------------------------------------ */
 /* MSRs                                                                */
 
-
-
 /* The software copy of an MSR switched around entry, or NULL. */
 static u64 *vmx_msr_field(struct vmx_vcpu *vmx, u32 index)
 {
@@ -506,12 +498,6 @@ int vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_EFER:
 		*data = vmx->efer;
 		return 0;
-	case MSR_IA32_CR_PAT:
-		*data = vcpu->pat;
-		return 0;
-	case MSR_IA32_DEBUGCTLMSR:
-		*data = 0;
-		return 0;
 	case MSR_TSC_AUX:
 		if (!vmx_caps.rdtscp)
 			return 1;
@@ -561,16 +547,6 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 	switch (index) {
 	case MSR_EFER:
 		return vmx_set_efer(vcpu, data, host);
-	case MSR_IA32_CR_PAT:
-		if (!vmon_pat_valid(data))
-			return -EINVAL;
-		vcpu->pat = data;	/* GUEST_IA32_PAT follows at entry */
-		return 0;
-	case MSR_IA32_DEBUGCTLMSR:
-		/* No LBR virtualization: accept the defined bits, keep 0. */
-		if (data & ~0x3fULL)
-			return -EINVAL;
-		return 0;
 	case MSR_TSC_AUX:
 		if (!vmx_caps.rdtscp ||
 		    (!host &&
@@ -589,8 +565,6 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 /* ------------------------------------------------------------------ */
 /* Events                                                              */
 
-
-
 /*
  * One injection slot: a second exception while one is pending (being
  * re-delivered from IDT-vectoring information, or queued earlier in this
@@ -602,25 +576,20 @@ void vmx_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 pending = vmx->inject_info;
+	int prev = -1, v;
 
 	if ((pending & INTR_INFO_VALID_MASK) &&
-	    (pending & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION) {
-		u8 prev = pending & INTR_INFO_VECTOR_MASK;
-
-		if (prev == DF_VECTOR) {
-			vmx->inject_info = 0;
-			vmx->triple_fault = true;
-			return;
-		}
-		if ((vmon_exception_contributory(prev) &&
-		     vmon_exception_contributory(vector)) ||
-		    (prev == PF_VECTOR &&
-		     (vector == PF_VECTOR ||
-		      vmon_exception_contributory(vector)))) {
-			vector = DF_VECTOR;
-			error_code = 0;
-		}
+	    (pending & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION)
+		prev = pending & INTR_INFO_VECTOR_MASK;
+	v = vmon_exception_combine(prev, vector);
+	if (v < 0) {
+		vmx->inject_info = 0;
+		vmx->triple_fault = true;
+		return;
 	}
+	if (v != vector)
+		error_code = 0;		/* #DF's error code is 0 */
+	vector = v;
 
 	/* Real mode pushes no error code; entry rejects one there. */
 	has_error = vmon_exception_has_error(vector) &&
