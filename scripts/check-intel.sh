@@ -36,41 +36,10 @@ BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-2400}
 # Bochs is ~10-30x slower than QEMU's TCG: a kvm_intel test that makes
 # thousands of exits prints nothing for minutes.
 export BOCHS_IDLE=${BOCHS_IDLE:-600}
-MAKE=${MAKE:-make}
-
-t_start=$(date +%s)
-phase() {
-	echo
-	echo "---- check-intel: $* ($(($(date +%s) - t_start)) s) ----"
-}
-
-# step NAME CMD...: as in check.sh.
-step() {
-	local name=$1 rc
-	shift
-	phase "$name"
-	"$@" 2>&1 | tee -a "$hostlog"
-	rc=${PIPESTATUS[0]}
-	echo "=== VMON HOST name=$name rc=$rc ===" >> "$hostlog"
-	return "$rc"
-}
-
-step deps scripts/deps.sh
-step ksrc scripts/ksrc.sh
-if ! KVER=$(scripts/kver.sh 2>&1); then
-	echo "$KVER" | tee -a "$hostlog"
-	echo "=== VMON HOST name=kernel-found rc=1 ===" >> "$hostlog"
-	KVER=
-fi
-export KVER
-
-no_vmon=0
-if ! step build-module "$MAKE" --no-print-directory module; then
-	# A stale vmon.ko from an earlier build must not be tested.
-	no_vmon=1
-fi
-step build-userspace "$MAKE" --no-print-directory userspace
-step build-selftests "$MAKE" --no-print-directory selftests
+CHECK_NAME=check-intel
+# shellcheck source=scripts/check-common.sh
+. scripts/check-common.sh
+check_build
 
 guest_args=()
 if [ -n "$KVER" ] &&

@@ -32,42 +32,10 @@ export TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-900}
 # /init prints at least once per TEST_TIMEOUT: longer silence is a hang.
 export QEMU_IDLE=${QEMU_IDLE:-$((TEST_TIMEOUT + 60))}
-MAKE=${MAKE:-make}
-
-t_start=$(date +%s)
-phase() {
-	echo
-	echo "---- check: $* ($(($(date +%s) - t_start)) s) ----"
-}
-
-# step NAME CMD...: run CMD with its output on the terminal and in the
-# host log, then record host:NAME.
-step() {
-	local name=$1 rc
-	shift
-	phase "$name"
-	"$@" 2>&1 | tee -a "$hostlog"
-	rc=${PIPESTATUS[0]}
-	echo "=== VMON HOST name=$name rc=$rc ===" >> "$hostlog"
-	return "$rc"
-}
-
-step deps scripts/deps.sh
-step ksrc scripts/ksrc.sh
-if ! KVER=$(scripts/kver.sh 2>&1); then
-	echo "$KVER" | tee -a "$hostlog"
-	echo "=== VMON HOST name=kernel-found rc=1 ===" >> "$hostlog"
-	KVER=
-fi
-export KVER
-
-no_vmon=0
-if ! step build-module "$MAKE" --no-print-directory module; then
-	# A stale vmon.ko from an earlier build must not be tested.
-	no_vmon=1
-fi
-step build-userspace "$MAKE" --no-print-directory userspace
-step build-selftests "$MAKE" --no-print-directory selftests
+CHECK_NAME=check
+# shellcheck source=scripts/check-common.sh
+. scripts/check-common.sh
+check_build
 
 phase unit
 echo "=== VMON BEGIN dev=unit bin=- ===" >> "$hostlog"
