@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MSRs: the list vmon saves and restores (KVM_GET_MSR_INDEX_LIST),
- * KVM_GET/SET_MSRS, and guest RDMSR/WRMSR. The core owns the MSRs whose
- * value is not kept by the hardware (TSC via an offset, APIC base); the
- * backend owns those that live in its VMCB/VMCS (EFER, the SYSCALL and
- * SYSENTER family, KERNEL_GS_BASE, PAT). An MSR nobody knows is refused:
- * #GP for the guest, a short count for userspace, as in KVM.
+ * KVM_GET/SET_MSRS, and guest RDMSR/WRMSR. The core owns the MSRs that are
+ * vCPU state rather than hardware state (TSC via an offset, APIC base,
+ * PAT, which each backend loads at entry, and DEBUGCTL, kept at 0); the
+ * backend owns those that live in its VMCB/VMCS or that it switches
+ * (EFER, the SYSCALL and SYSENTER family, FS/GS/KERNEL_GS_BASE, TSC_AUX).
+ * An MSR nobody knows is refused: #GP for the guest, a short count for
+ * userspace, as in KVM.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
