@@ -18,6 +18,8 @@
 
 void vmon_vcpu_destroy(struct vmon_vcpu *vcpu)
 {
+	if (vcpu->apic)
+		vmon_lapic_free(vcpu);
 	vmon_ops->vcpu_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	kfree(vcpu->cpuid);
@@ -255,6 +257,12 @@ static const struct vmon_ioctl_desc vmon_vcpu_ioctls[] = {
 	VMON_IOCTL(KVM_SET_MP_STATE, vmon_vcpu_set_mp_state, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_SET_SIGNAL_MASK, vmon_vcpu_set_signal_mask,
 		   VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_INTERRUPT, vmon_vcpu_interrupt, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_NMI, vmon_vcpu_nmi, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_GET_VCPU_EVENTS, vmon_vcpu_get_events, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_SET_VCPU_EVENTS, vmon_vcpu_set_events, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_GET_LAPIC, vmon_vcpu_get_lapic, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_SET_LAPIC, vmon_vcpu_set_lapic, VMON_LOCK_VCPU),
 	VMON_IOCTL(VMON_GET_VCPU_STATS, vmon_vcpu_get_stats, VMON_LOCK_VCPU),
 };
 
@@ -308,6 +316,7 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 	vcpu->vcpu_id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
 	r = -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -319,7 +328,14 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 	if (r)
 		goto err_fpu;
 
-	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	/*
+	 * With an in-kernel irqchip the APs wait for INIT/SIPI, as on a real
+	 * machine (and in KVM); without one userspace starts every vCPU.
+	 */
+	if (vmon_irqchip_in_kernel(vm) && id != 0)
+		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
+	else
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
@@ -327,6 +343,13 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 	/* The guest's TSC starts at 0, as in KVM, not at the host's uptime. */
 	vcpu->tsc_offset = -rdtsc();
 	vmon_ops->vcpu_reset(vcpu);
+	vmon_events_reset(vcpu);
+	if (vmon_irqchip_in_kernel(vm)) {
+		r = vmon_lapic_create(vcpu);
+		if (r)
+			goto err_vendor;
+		vmon_lapic_reset(vcpu, false);
+	}
 
 	r = xa_insert(&vm->vcpus, id, vcpu, GFP_KERNEL_ACCOUNT);
 	if (r)
@@ -348,6 +371,8 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 	return fd;
 
 err_vendor:
+	if (vcpu->apic)
+		vmon_lapic_free(vcpu);
 	vmon_ops->vcpu_free(vcpu);
 err_fpu:
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);

@@ -23,6 +23,8 @@ static void vmon_vm_release_ref(struct kref *ref)
 	 * so the vCPUs must outlive it.
 	 */
 	vmon_tdp_destroy(vm);
+	/* irqfds, timers' targets and routing go before the vCPUs they hit. */
+	vmon_irqchip_destroy(vm);
 	/* Every vCPU fd is closed (each held a reference): free them all. */
 	xa_for_each(&vm->vcpus, i, vcpu)
 		vmon_vcpu_destroy(vcpu);
@@ -64,6 +66,18 @@ static const struct vmon_ioctl_desc vmon_vm_ioctls[] = {
 	VMON_IOCTL(KVM_SET_USER_MEMORY_REGION, vmon_set_user_memory_region,
 		   VMON_LOCK_SLOTS),
 	VMON_IOCTL(KVM_CHECK_EXTENSION, vmon_vm_check_extension,
+		   VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_CREATE_IRQCHIP, vmon_vm_create_irqchip, VMON_LOCK_VM),
+	/* Interrupt sources: their own locking, callable while vCPUs run. */
+	VMON_IOCTL(KVM_IRQ_LINE, vmon_vm_irq_line, VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_IRQ_LINE_STATUS, vmon_vm_irq_line_status,
+		   VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_SIGNAL_MSI, vmon_vm_signal_msi, VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_IRQFD, vmon_vm_irqfd, VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_IOEVENTFD, vmon_vm_ioeventfd, VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_GET_IRQCHIP, vmon_vm_get_irqchip, VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_SET_IRQCHIP, vmon_vm_set_irqchip, VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_SET_GSI_ROUTING, vmon_vm_set_gsi_routing,
 		   VMON_LOCK_NONE),
 };
 

@@ -23,9 +23,11 @@
 #include <linux/mmu_notifier.h>
 #include <linux/kref.h>
 #include <linux/signal.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/vmon.h>
+#include "irq.h"
 
 #define VMON_MAX_VCPUS		1024
 #define VMON_MAX_VCPU_ID	4096
@@ -46,6 +48,23 @@ enum vmon_reg {
 
 struct vmon_vm;
 struct vmon_vcpu;
+
+/* One event for the guest's IDT (events.c decides, the backend injects). */
+enum vmon_event_type {
+	VMON_EV_EXTINT,		/* external interrupt: LAPIC, PIC, KVM_INTERRUPT */
+	VMON_EV_NMI,
+	VMON_EV_EXCEPTION,	/* hardware exception, error code if has_error */
+	VMON_EV_SOFT_INT,	/* INT n (insn_len: its length) */
+	VMON_EV_SOFT_EXC,	/* INT3 / INTO (insn_len: its length) */
+};
+
+struct vmon_event {
+	u8 type;		/* enum vmon_event_type */
+	u8 vector;
+	bool has_error;
+	u32 error_code;
+	u8 insn_len;
+};
 
 /* ---------------------------------------------------------------- */
 /* Memory slots                                                      */
@@ -201,9 +220,32 @@ struct vmon_backend_ops {
 	 */
 	void (*set_cr8)(struct vmon_vcpu *vcpu, u64 cr8);
 
-	/* Queue an exception for the next entry (#GP, #UD, ...). */
+	/*
+	 * Events (events.c owns the queue and the priorities). inject_event
+	 * is called with IRQs off right before run() for the one event the
+	 * core chose; an event whose delivery an exit cut short goes back to
+	 * the core with vmon_event_vectoring() from handle_exit().
+	 */
+	void (*inject_event)(struct vmon_vcpu *vcpu,
+			     const struct vmon_event *ev);
+	/* Being replaced by vmon_queue_exception(). */
 	void (*queue_exception)(struct vmon_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error_code);
+	/* RFLAGS.IF set, no STI/MOV SS shadow, GIF set (SVM). */
+	bool (*interrupt_allowed)(struct vmon_vcpu *vcpu);
+	/* No NMI blocking, no shadow, GIF set. */
+	bool (*nmi_allowed)(struct vmon_vcpu *vcpu);
+	/*
+	 * Exit as soon as the guest can take an interrupt / NMI (VINTR,
+	 * interrupt-/NMI-window exiting). The backend drops the intercept
+	 * when that exit comes and returns 1 from handle_exit().
+	 */
+	void (*enable_irq_window)(struct vmon_vcpu *vcpu);
+	void (*enable_nmi_window)(struct vmon_vcpu *vcpu);
+	u32 (*get_interrupt_shadow)(struct vmon_vcpu *vcpu); /* KVM_X86_SHADOW_INT_* */
+	void (*set_interrupt_shadow)(struct vmon_vcpu *vcpu, u32 mask);
+	bool (*get_nmi_mask)(struct vmon_vcpu *vcpu);
+	void (*set_nmi_mask)(struct vmon_vcpu *vcpu, bool masked);
 
 	/*
 	 * Make this vCPU's translations (guest and nested) stale-free on
@@ -269,6 +311,9 @@ struct vmon_vm {
 	long mmu_invalidate_in_progress;	/* (m) */
 	/* Bumped (under mmu_lock) when a vCPU TLB flush is needed. */
 	atomic_t tlb_flush_gen;			/* (a) */
+
+	/* Set once by KVM_CREATE_IRQCHIP, before any vCPU exists. */
+	void *irqchip;				/* (l) write, (a) read */
 
 	void *vendor;				/* (o) backend's per-VM data */
 };
@@ -339,11 +384,62 @@ struct vmon_vcpu {
 	int mode;				/* (a) enum vmon_vcpu_mode */
 	int tlb_flush_gen;			/* (v) last flush seen */
 
+	/*
+	 * Events (events.c). The queue is vCPU state; sources on other
+	 * threads only touch @requests, @nmi_queued and the LAPIC's IRR,
+	 * then vmon_vcpu_kick().
+	 */
+	struct {
+		bool exc_pending;		/* queued, not yet delivered */
+		bool exc_injected;		/* delivery started (vectoring) */
+		u8 exc_nr;
+		bool exc_has_error;
+		u32 exc_error;
+		bool irq_injected;		/* EXTINT or soft int in flight */
+		bool irq_soft;
+		u8 irq_nr;
+		u8 soft_len;
+		bool nmi_injected;
+		u8 nmi_pending;			/* 0-2, as KVM */
+		bool uirq_pending;		/* KVM_INTERRUPT, no irqchip */
+		u8 uirq_vector;
+	} ev;					/* (v) */
+	atomic_t nmi_queued;			/* (a) NMIs not yet counted */
+	unsigned long requests;			/* (a) VMON_REQ_* bits */
+	u8 sipi_vector;				/* (a) with VMON_REQ_SIPI */
+	wait_queue_head_t wq;			/* (a) halted vCPU sleeps */
+	void *apic;				/* (o) in-kernel LAPIC or NULL */
+
 	/* Counters, read by VMON_GET_VCPU_STATS (uapi/vmon.h). */
 	struct vmon_vcpu_stats stat;		/* (v) */
 
 	void *vendor;				/* (o) backend's per-vCPU data */
 };
+
+/* vcpu->requests bits: work for the vCPU thread before its next entry. */
+enum {
+	VMON_REQ_EVENT,		/* re-evaluate interrupts (LAPIC, PIC, NMI) */
+	VMON_REQ_INIT,		/* INIT signal */
+	VMON_REQ_SIPI,		/* startup IPI, vector in sipi_vector */
+};
+
+/* Core event services (events.c). */
+void vmon_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error_code);
+/* From handle_exit(): @ev's delivery was cut short; deliver it again. */
+void vmon_event_vectoring(struct vmon_vcpu *vcpu, const struct vmon_event *ev);
+/*
+ * Before each entry, IRQs on: process requests, block while halted, pick
+ * the event. > 0 enter, 0 exit to userspace (kvm_run filled), < 0 errno.
+ */
+int vmon_events_prepare(struct vmon_vcpu *vcpu);
+/* IRQs off, right before run(): hand the chosen event to the backend. */
+void vmon_events_inject(struct vmon_vcpu *vcpu);
+void vmon_events_reset(struct vmon_vcpu *vcpu);
+long vmon_vcpu_interrupt(struct vmon_vcpu *vcpu, unsigned long arg);
+long vmon_vcpu_nmi(struct vmon_vcpu *vcpu, unsigned long arg);
+long vmon_vcpu_get_events(struct vmon_vcpu *vcpu, unsigned long arg);
+long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
 
 /* ---------------------------------------------------------------- */
 /* Core services the backends call from handle_exit().               */
