@@ -54,6 +54,34 @@ static void install_handler(void)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
+/*
+ * The emulated test machines name themselves on the kernel command line
+ * (scripts/run-bochs.sh passes "vmontest.emulator=bochs", run-qemu.sh
+ * "vmontest.emulator=qemu-tcg"); real hardware passes nothing.
+ */
+static bool running_on_emulator(const char *name)
+{
+	char buf[4096], want[64];
+	const char *p;
+	size_t n;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "vmontest.emulator=%s", name);
+	for (p = strstr(buf, want); p; p = strstr(p + 1, want)) {
+		char end = p[strlen(want)];
+
+		if ((p == buf || p[-1] == ' ') &&
+		    (end == '\0' || end == ' ' || end == '\n'))
+			return true;
+	}
+	return false;
+}
+
 static void guest_spin(u64 *counter)
 {
 	GUEST_SYNC(0);
@@ -63,15 +91,27 @@ static void guest_spin(u64 *counter)
 
 TEST(signal_interrupts_run)
 {
-	struct vt_vm *vm = vm_create(0);
-	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_spin);
-	u64 counter_gpa = vm_alloc(vm, 8, 8);
-	volatile u64 *counter = gpa2hva(vm, counter_gpa);
 	struct kicker k = { .target = pthread_self(), .delay_ms = 100 };
+	struct vt_vm *vm;
+	struct vt_vcpu *vcpu;
+	u64 counter_gpa;
+	volatile u64 *counter;
 	pthread_t t;
 	u64 before;
 	int r, round;
 
+	/*
+	 * Under Bochs the host CPU running the spinning guest never takes
+	 * its own timer interrupt, so the kicker thread is never scheduled
+	 * to send the signal: RCU stalls, then the harness's timeout, on
+	 * kvm_intel exactly as on vmon.
+	 */
+	if (running_on_emulator("bochs"))
+		SKIP(return, "Bochs (vmontest.emulator=bochs) never interrupts a spinning nested guest with the host's timer, on kvm_intel as on vmon; runs on QEMU/AMD and on hardware");
+	vm = vm_create(0);
+	vcpu = vm_vcpu_add(vm, 0, guest_spin);
+	counter_gpa = vm_alloc(vm, 8, 8);
+	counter = gpa2hva(vm, counter_gpa);
 	install_handler();
 	vcpu_args_set(vcpu, 1, counter_gpa);
 	EXPECT_EQ(0, vcpu_run_sync(vcpu));
