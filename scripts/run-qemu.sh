@@ -37,6 +37,8 @@ idle=${QEMU_IDLE:-180}
 # /dev/null so QEMU never puts a terminal into raw mode. QEMU writes the
 # log itself and `tail --pid` shows it, so that the watchdog below has
 # the PID of the timeout process to stop.
+# vmontest.emulator=qemu-tcg names the machine to the tests (see
+# run-bochs.sh); the kernel ignores it.
 # Single-threaded TCG by default: with QEMU 7.2's multi-threaded TCG the
 # emulated machine hung in about 2 of 5 suite runs in which vmon and
 # kvm_amd alternate (both emulated CPUs kept executing a stale INT3 that
@@ -52,7 +54,7 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-m "${QEMU_MEM:-1024}" -smp "${QEMU_SMP:-2}" \
 	-nographic -no-reboot -monitor "unix:$mon,server=on,wait=off" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 quiet panic=-1 ${QEMU_APPEND:-}" \
+	-append "console=ttyS0 quiet panic=-1 vmontest.emulator=qemu-tcg ${QEMU_APPEND:-}" \
 	< /dev/null >> "$log" 2>&1 &
 qpid=$!
 tpid=
