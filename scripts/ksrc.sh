@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Extract the parts of Debian's linux-source-6.1 that vmon uses into
 # build/linux-source-6.1/: the kselftest framework (for selftests/),
-# checkpatch (for `make checkpatch`), and arch/x86/kvm plus KVM's selftests
-# (reference for facts only; never copied into vmon).
+# checkpatch (for `make checkpatch`), arch/x86/kvm (reference for facts
+# only; never copied into vmon), and what building KVM's own selftests
+# unmodified needs (scripts/kvm-selftests-build.sh): all of tools/, and
+# the top-level build system with the uapi sources for `make headers`.
 # Runs tar (a ~15 s full decompression) only when the stamp is missing or
 # the list of parts changed. Extra parts: KSRC_EXTRA="path ..." (relative
 # to the top of the kernel tree).
@@ -15,14 +17,20 @@ out=$top/build
 prefix=linux-source-6.1
 stamp=$out/$prefix/.vmon-ksrc-stamp
 
-parts="tools/testing/selftests/kselftest.h
-tools/testing/selftests/kselftest_harness.h
-tools/testing/selftests/kselftest
-scripts/checkpatch.pl
-scripts/spelling.txt
-scripts/const_structs.checkpatch
+# tools/ holds the kselftest framework and KVM's selftests; scripts/
+# holds checkpatch; the rest is what `make headers` reads.
+parts="tools
+scripts
 arch/x86/kvm
-tools/testing/selftests/kvm
+Makefile
+Kbuild
+Kconfig
+include
+usr
+arch/x86/include
+arch/x86/Makefile
+arch/x86/tools
+arch/x86/entry/syscalls
 ${KSRC_EXTRA:-}"
 
 want=$(printf '%s\n' $parts | sort -u)
