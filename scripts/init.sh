@@ -15,9 +15,13 @@
 #   === VMON DMESG BEGIN === ... === VMON DMESG END ===
 #   === VMON DONE plan=<p> ===                      /init reached the end
 #
-# Plans: suite (every /tests/* binary against each device, then the
-# module-level checks host:vmon-*), demo (vmon-run on one guest), bench
-# (vmon-bench against each device).
+# Plans: suite (every /tests/* binary against each device, then Linux's
+# own KVM selftests in /kvmst against each device, then the module-level
+# checks host:vmon-*), demo (vmon-run on one guest), bench (vmon-bench
+# against each device).
+#
+# A KVM selftest's run is named dev=kvmst bin=<test>@<device>; its result
+# is kvmst:<test>@<device>:<test> (see Documentation/kvm-selftests.rst).
 
 export PATH=/bin
 umask 022
@@ -45,6 +49,9 @@ DEMO_CMD="/bin/vmon-run --dev /dev/vmon /guests/hello.elf"
 BENCH_ARGS=
 BENCH_ROUNDS=1
 LOAD_KVM=1
+KVMST_TESTS=
+KVMST_BUILD=0
+KVMST_TIMEOUT=60
 . /etc/vmon/plan
 
 mark() {
@@ -183,6 +190,34 @@ run_suite() {
 	for t in $TESTS; do
 		for dev in $DEVICES; do
 			run_one "$dev" "$t" "/tests/$t"
+		done
+	done
+}
+
+# Linux's own KVM selftests, unmodified (/kvmst, built on the host by
+# scripts/kvm-selftests-build.sh). kvmst-run presents the device as
+# /dev/kvm, prints the test's output as diagnostics and one KTAP result,
+# and kills the test after KVMST_TIMEOUT. The oracle's runs come first,
+# so that whatever vmon's runs leave behind cannot change KVM's results.
+run_kvmst() {
+	[ -n "$KVMST_TESTS" ] || return 0
+	if [ "$KVMST_BUILD" != 0 ]; then
+		echo "the KVM selftests did not build on the host" \
+			"(scripts/kvm-selftests-build.sh; build/kvm-selftests/build.log)"
+		mark "HOST name=kvmst-build rc=$KVMST_BUILD"
+		return
+	fi
+	mark "HOST name=kvmst-build rc=0"
+	# (run_one's variables are global: these loops use their own.)
+	kdevs=
+	case " $DEVICES " in *" kvm "*) kdevs=kvm ;; esac
+	for kd in $DEVICES; do
+		[ "$kd" = kvm ] || kdevs="$kdevs $kd"
+	done
+	export KVMST_TIMEOUT
+	for kd in $kdevs; do
+		for kt in $KVMST_TESTS; do
+			run_one kvmst "$kt@$kd" /bin/kvmst-run "$kd" "/kvmst/$kt"
 		done
 	done
 }
@@ -363,6 +398,7 @@ load_vmon
 case "$PLAN" in
 suite)
 	run_suite
+	run_kvmst
 	# Only where the suite used vmon (DEVICES=kvm isolates kvm_amd).
 	case " $DEVICES " in
 	*" vmon "*) run_module_checks ;;

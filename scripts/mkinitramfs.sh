@@ -11,7 +11,8 @@
 #   -o  output (default build/initramfs.cpio.gz)
 #   -t  test binaries to run (names in selftests/build, "_test" optional);
 #       default: all of selftests/build/*_test
-# Environment: KVER, TEST_TIMEOUT (per run, s), NO_VMON=1 (leave vmon.ko
+# Environment: KVER, TEST_TIMEOUT (per run, s), KVMST (KVM's own selftests
+# to run, see below; "none": none), KVMST_TIMEOUT (s, each), NO_VMON=1 (leave vmon.ko
 # out: the module build failed, so a stale vmon.ko must not be tested),
 # DEMO_GUEST (default userspace/guests/hello.elf), DEMO_DEV (vmon or kvm:
 # the device the demo runs on, default vmon), BENCH_ARGS (vmon-bench
@@ -22,6 +23,7 @@
 #   /init /etc/vmon/plan /bin/busybox + applet links
 #   /modules/*.ko, /modules/vmon.order, /modules/kvm.order (insmod order)
 #   /bin/vmon-run /bin/vmon-bench /guests/* /tests/*_test
+#   /kvmst/* (KVM's selftests) /bin/kvmst-run
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -194,6 +196,45 @@ for t in "${sel[@]}"; do
 	names="$names $(basename "$t")"
 done
 
+# KVM's own selftests (Documentation/kvm-selftests.rst), suite plan only:
+# built here (incrementally) by kvm-selftests-build.sh, run by /init
+# through /bin/kvmst-run. KVMST unset: the default list, unless -t chose
+# some of vmon's tests (a focused run); KVMST="a b": those; KVMST=none:
+# none. A failed build does not stop the image: /init reports it as
+# host:kvmst-build.
+kvmst=
+kvmst_build=0
+if [ "$plan" = suite ]; then
+	if [ -n "${KVMST+set}" ]; then
+		kvmst=${KVMST/none/}
+	elif [ -z "$tests" ]; then
+		kvmst=$("$top/scripts/kvm-selftests-build.sh" --list)
+	fi
+fi
+# One line, single spaces (the list goes into the plan between quotes).
+# shellcheck disable=SC2086,SC2116
+kvmst=$(echo $kvmst)
+if [ -n "$kvmst" ]; then
+	mkdir -p "$stage/kvmst"
+	# shellcheck disable=SC2086
+	if "$top/scripts/kvm-selftests-build.sh" $kvmst; then
+		for t in $kvmst; do
+			add_exe "$top/build/kvm-selftests/bin/$t" "kvmst/$t"
+		done
+		add_exe "$top/scripts/kvm-selftests-run.sh" bin/kvmst-run
+	else
+		kvmst_build=1
+	fi
+fi
+# Per test: its own SIGKILL timeout inside /init's per-run one, with room
+# for kvmst-run's grace period after the kill.
+kvmst_timeout=${KVMST_TIMEOUT:-60}
+if [ $((kvmst_timeout + 20)) -gt "${TEST_TIMEOUT:-120}" ]; then
+	kvmst_timeout=$(( ${TEST_TIMEOUT:-120} - 20 ))
+	[ "$kvmst_timeout" -ge 5 ] ||
+		die "TEST_TIMEOUT too short for KVM's selftests (want >= 25 s)"
+fi
+
 guest=${DEMO_GUEST:-userspace/guests/hello.elf}
 cat > "$stage/etc/vmon/plan" <<EOF
 # Written by scripts/mkinitramfs.sh; read by /init.
@@ -206,6 +247,9 @@ DEMO_CMD="/bin/vmon-run --dev /dev/$demo_dev /guests/$(basename "$guest")"
 BENCH_ARGS="${BENCH_ARGS:-}"
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 LOAD_KVM=$load_kvm
+KVMST_TESTS="$kvmst"
+KVMST_BUILD=$kvmst_build
+KVMST_TIMEOUT=$kvmst_timeout
 EOF
 
 mkdir -p "$(dirname "$out")"
@@ -213,3 +257,4 @@ mkdir -p "$(dirname "$out")"
 	cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"
 echo "initramfs: $out (plan=$plan, kernel $KVER, tests:${names:- none})"
+[ -z "$kvmst" ] || echo "initramfs: KVM selftests: $kvmst"
