@@ -1,30 +1,907 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * In-kernel local APIC: placeholder until the LAPIC model lands; no vCPU
- * has one because KVM_CREATE_IRQCHIP is not offered yet.
+ * In-kernel local APIC, one per vCPU (only with KVM_CREATE_IRQCHIP): the
+ * xAPIC page and x2APIC MSRs, interrupt acceptance and priorities, IPIs and
+ * the routing of every APIC-bus message (vmon_apic_deliver), the base MSR
+ * and KVM_GET/SET_LAPIC. The timer is in lapic_timer.c; the ownership
+ * rules of the register page are in lapic.h.
  */
-#include "vmon.h"
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "lapic.h"
 
-int vmon_lapic_create(struct vmon_vcpu *vcpu) { return -ENODEV; }
-void vmon_lapic_free(struct vmon_vcpu *vcpu) { }
-void vmon_lapic_reset(struct vmon_vcpu *vcpu, bool init) { }
+#define LAPIC_MMIO_SIZE		0x1000
+#define LAPIC_VERSION		0x14	/* integrated xAPIC, as KVM */
+#define LAPIC_NR_LVT		6	/* timer..error; no CMCI, as KVM */
+#define LAPIC_LVR_VALUE		(LAPIC_VERSION | ((LAPIC_NR_LVT - 1) << 16))
+#define X2APIC_BROADCAST	0xffffffffu
+#define XAPIC_BROADCAST		0xffu
+
+/* x2APIC ICR bits that must be zero (SDM 10.12.9; KVM #GPs on them too). */
+#define X2APIC_ICR_RESERVED	(GENMASK_ULL(31, 20) | GENMASK_ULL(17, 16) | \
+				 BIT_ULL(13))
+
+/*
+ * Writable bits per LVT. Delivery status (bit 12) and remote IRR (bit 14)
+ * are read-only on hardware, and vmon delivers instantly, so both read 0.
+ */
+#define LVT_BASE_BITS		(APIC_LVT_MASKED | APIC_VECTOR_MASK)
+#define LVT_MODE_BITS		(LVT_BASE_BITS | APIC_MODE_MASK)
+#define LVT_LINT_BITS		(LVT_MODE_BITS | APIC_INPUT_POLARITY | \
+				 APIC_LVT_LEVEL_TRIGGER)
+
+static inline struct vmon_lapic *to_lapic(struct vmon_vcpu *vcpu)
+{
+	return vcpu->apic;
+}
+
+/* The IRR/ISR/TMR word that holds @vec, as an unsigned long for bitops. */
+static inline unsigned long *lapic_vec_word(struct vmon_lapic *apic,
+					    u32 bank, int vec)
+{
+	return (unsigned long *)(apic->regs + bank + (vec >> 5) * 0x10);
+}
+
+static inline bool lapic_test_vec(struct vmon_lapic *apic, u32 bank, int vec)
+{
+	return test_bit(vec & 31, lapic_vec_word(apic, bank, vec));
+}
+
+static int lapic_highest_vec(struct vmon_lapic *apic, u32 bank)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		u32 w = lapic_get(apic, bank + i * 0x10);
+
+		if (w)
+			return i * 32 + __fls(w);
+	}
+	return -1;
+}
+
+static inline bool lapic_x2apic_mode(struct vmon_lapic *apic)
+{
+	return (READ_ONCE(apic->base) &
+		(MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE)) ==
+	       (MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE);
+}
+
+static inline bool lapic_sw_enabled(struct vmon_lapic *apic)
+{
+	return lapic_get(apic, APIC_SPIV) & APIC_SPIV_APIC_ENABLED;
+}
+
+static inline bool lapic_enabled(struct vmon_lapic *apic)
+{
+	return lapic_hw_enabled(apic) && lapic_sw_enabled(apic);
+}
+
+static inline u32 lapic_xapic_id(struct vmon_lapic *apic)
+{
+	return lapic_get(apic, APIC_ID) >> 24;
+}
+
+static inline u32 lapic_x2apic_ldr(u32 id)
+{
+	return ((id >> 4) << 16) | BIT(id & 0xf);
+}
+
+/*
+ * Make the vCPU look at its interrupt state again. On its own thread the
+ * request alone is enough: it is checked before the next entry.
+ */
+static void lapic_request_event(struct vmon_lapic *apic, bool kick)
+{
+	set_bit(VMON_REQ_EVENT, &apic->vcpu->requests);
+	if (kick)
+		vmon_vcpu_kick(apic->vcpu);
+}
+
+/* ---------------------------------------------------------------- */
+/* Priorities                                                        */
+
+static u32 lapic_compute_ppr(struct vmon_lapic *apic)
+{
+	u32 tpr = lapic_get(apic, APIC_TASKPRI);
+	int isr = lapic_highest_vec(apic, APIC_ISR);
+	u32 isrv = isr < 0 ? 0 : isr;
+
+	return (tpr & 0xf0) >= (isrv & 0xf0) ? tpr & 0xff : isrv & 0xf0;
+}
+
+/* Recompute PPR; true if it dropped, i.e. something may now get through. */
+static bool lapic_update_ppr(struct vmon_lapic *apic)
+{
+	u32 old = lapic_get(apic, APIC_PROCPRI);
+	u32 ppr = lapic_compute_ppr(apic);
+
+	lapic_set(apic, APIC_PROCPRI, ppr);
+	return ppr < old;
+}
+
+/*
+ * Arbitration priority (SDM 10.8.3.1), used to pick the target of a
+ * lowest-priority message. Racy when read for another vCPU, like the
+ * arbitration itself.
+ */
+static u32 lapic_compute_apr(struct vmon_lapic *apic)
+{
+	u32 tpr = lapic_get(apic, APIC_TASKPRI) & 0xff;
+	int isr = lapic_highest_vec(apic, APIC_ISR);
+	int irr = lapic_highest_vec(apic, APIC_IRR);
+	u32 isrv = isr < 0 ? 0 : isr, irrv = irr < 0 ? 0 : irr;
+
+	if ((tpr & 0xf0) >= (irrv & 0xf0) && (tpr & 0xf0) > (isrv & 0xf0))
+		return tpr;
+	return max3(tpr & 0xf0, isrv & 0xf0, irrv & 0xf0);
+}
+
+/* ---------------------------------------------------------------- */
+/* Accepting interrupts (source side)                                */
+
+/* Record an error; the error LVT reports each new one. Any context. */
+static void lapic_error(struct vmon_lapic *apic, unsigned long bit)
+{
+	u32 lvt;
+
+	if (test_and_set_bit(__ffs(bit), &apic->esr_pending))
+		return;
+	lvt = lapic_get(apic, APIC_LVTERR);
+	/* An illegal error vector must not report itself forever. */
+	if (lapic_hw_enabled(apic) && !(lvt & APIC_LVT_MASKED) &&
+	    (lvt & APIC_VECTOR_MASK) >= 16)
+		vmon_lapic_accept_fixed(apic, lvt & APIC_VECTOR_MASK, false);
+}
+
+/*
+ * Set @vector in the IRR (TMR first: the vCPU must never see the IRR bit
+ * with a stale trigger mode, or its EOI would not reach the IOAPIC).
+ */
+bool vmon_lapic_accept_fixed(struct vmon_lapic *apic, u8 vector, bool level)
+{
+	if (!lapic_enabled(apic))
+		return false;
+	if (vector < 16) {
+		lapic_error(apic, APIC_ESR_RECVILL);
+		return false;
+	}
+	if (level)
+		set_bit(vector & 31, lapic_vec_word(apic, APIC_TMR, vector));
+	else
+		clear_bit(vector & 31, lapic_vec_word(apic, APIC_TMR, vector));
+	set_bit(vector & 31, lapic_vec_word(apic, APIC_IRR, vector));
+	lapic_request_event(apic, true);
+	return true;
+}
+
+static int lapic_accept(struct vmon_lapic *apic,
+			const struct vmon_apic_irq *irq)
+{
+	struct vmon_vcpu *vcpu = apic->vcpu;
+
+	switch (irq->delivery_mode) {
+	case APIC_DM_FIXED:
+	case APIC_DM_LOWEST:
+		/* A de-assert of a level message carries no interrupt. */
+		if (irq->trig_level && !irq->level_assert)
+			return 0;
+		return vmon_lapic_accept_fixed(apic, irq->vector, irq->trig_level);
+	case APIC_DM_NMI:
+		vmon_vcpu_deliver_nmi(vcpu);
+		return 1;
+	case APIC_DM_INIT:
+		/* INIT level de-assert only resynchronized arbitration IDs. */
+		if (irq->trig_level && !irq->level_assert)
+			return 0;
+		vmon_vcpu_deliver_init(vcpu);
+		return 1;
+	case APIC_DM_STARTUP:
+		vmon_vcpu_deliver_sipi(vcpu, irq->vector);
+		return 1;
+	case APIC_DM_EXTINT:
+		/* The vCPU fetches the vector from the PIC itself. */
+		vmon_vcpu_kick(vcpu);
+		return 1;
+	default:
+		/* SMI (no SMM in vmon), remote read: not modelled. */
+		return 0;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Destinations                                                      */
+
+static bool lapic_match_physical(struct vmon_lapic *apic,
+				 const struct vmon_apic_irq *irq)
+{
+	u32 bcast = irq->x2apic_dest ? X2APIC_BROADCAST : XAPIC_BROADCAST;
+
+	if (irq->dest_id == bcast)
+		return true;
+	/*
+	 * An x2APIC ID that does not fit 8 bits still reaches an APIC in
+	 * xAPIC mode by its x2APIC ID (the vCPU id), as KVM does for vCPUs
+	 * that have not switched yet.
+	 */
+	if (lapic_x2apic_mode(apic) || irq->dest_id > 0xff)
+		return irq->dest_id == apic->vcpu->vcpu_id;
+	return irq->dest_id == lapic_xapic_id(apic);
+}
+
+static bool lapic_match_logical(struct vmon_lapic *apic,
+				const struct vmon_apic_irq *irq)
+{
+	u32 bcast = irq->x2apic_dest ? X2APIC_BROADCAST : XAPIC_BROADCAST;
+	u32 mda = irq->dest_id, ldr = lapic_get(apic, APIC_LDR);
+
+	if (mda == bcast)
+		return true;
+	if (lapic_x2apic_mode(apic))
+		return (ldr >> 16) == (mda >> 16) && (ldr & mda & 0xffff);
+
+	ldr >>= 24;
+	switch (lapic_get(apic, APIC_DFR) >> 28) {
+	case 0xf:		/* flat: one bit per APIC */
+		return ldr & mda;
+	case 0x0:		/* cluster: 4-bit cluster, 4 APICs each */
+		return (ldr >> 4) == (mda >> 4) && (ldr & mda & 0xf);
+	default:
+		return false;
+	}
+}
+
+static bool lapic_match(struct vmon_lapic *apic, struct vmon_lapic *src,
+			const struct vmon_apic_irq *irq)
+{
+	switch (irq->shorthand) {
+	case 0:
+		return irq->dest_logical ? lapic_match_logical(apic, irq) :
+					   lapic_match_physical(apic, irq);
+	case APIC_DEST_SELF:
+		return apic == src;
+	case APIC_DEST_ALLINC:
+		return true;
+	case APIC_DEST_ALLBUT:
+		return apic != src;
+	default:
+		return false;
+	}
+}
+
 int vmon_apic_deliver(struct vmon_vm *vm, struct vmon_vcpu *src,
-		      const struct vmon_apic_irq *irq) { return -1; }
-int vmon_lapic_pending_vector(struct vmon_vcpu *vcpu) { return -1; }
-void vmon_lapic_ack(struct vmon_vcpu *vcpu, int vector) { }
-bool vmon_lapic_accept_extint(struct vmon_vcpu *vcpu) { return false; }
-u8 vmon_lapic_get_cr8(struct vmon_vcpu *vcpu) { return 0; }
-void vmon_lapic_set_cr8(struct vmon_vcpu *vcpu, u8 cr8) { }
-bool vmon_lapic_x2apic(struct vmon_vcpu *vcpu) { return false; }
+		      const struct vmon_apic_irq *irq)
+{
+	struct vmon_lapic *from = src ? to_lapic(src) : NULL;
+	struct vmon_lapic *best = NULL;
+	bool lowest = irq->delivery_mode == APIC_DM_LOWEST;
+	u32 best_apr = U32_MAX;
+	struct vmon_vcpu *vcpu;
+	int accepted = -1;
+	unsigned long i;
+
+	/*
+	 * Under RCU: a vCPU removed after a failed creation is freed only
+	 * after a grace period (vmon_create_vcpu), like the TLB-flush walk.
+	 */
+	rcu_read_lock();
+	xa_for_each(&vm->vcpus, i, vcpu) {
+		struct vmon_lapic *apic = to_lapic(vcpu);
+
+		/* A hardware-disabled APIC is off the bus. */
+		if (!apic || !lapic_hw_enabled(apic) ||
+		    !lapic_match(apic, from, irq))
+			continue;
+		if (accepted < 0)
+			accepted = 0;
+		if (!lowest) {
+			accepted += lapic_accept(apic, irq);
+			continue;
+		}
+		/*
+		 * Lowest priority: the lowest arbitration priority among
+		 * the APICs that can take it; ties go to the lowest vCPU
+		 * id (xarray order), which keeps the choice deterministic.
+		 */
+		if (lapic_enabled(apic)) {
+			u32 apr = lapic_compute_apr(apic);
+
+			if (apr < best_apr) {
+				best_apr = apr;
+				best = apic;
+			}
+		}
+	}
+	if (best)
+		accepted = lapic_accept(best, irq);
+	rcu_read_unlock();
+	return accepted;
+}
+
+/* ---------------------------------------------------------------- */
+/* Registers                                                         */
+
+static bool lapic_is_bank(u32 off)
+{
+	return off >= APIC_ISR && off < APIC_IRR + 0x80 && !(off & 0xf);
+}
+
+/* Is @off a register at all in the current mode (reserved: ESR bit 7)? */
+static bool lapic_reg_exists(struct vmon_lapic *apic, u32 off)
+{
+	bool x2 = lapic_x2apic_mode(apic);
+
+	switch (off) {
+	case APIC_ARBPRI:
+	case APIC_DFR:
+	case APIC_ICR2:
+		return !x2;
+	case APIC_SELF_IPI:
+		return x2;
+	case APIC_ID: case APIC_LVR: case APIC_TASKPRI: case APIC_PROCPRI:
+	case APIC_EOI: case APIC_LDR: case APIC_SPIV: case APIC_ESR:
+	case APIC_ICR: case APIC_LVTT: case APIC_LVTTHMR: case APIC_LVTPC:
+	case APIC_LVT0: case APIC_LVT1: case APIC_LVTERR: case APIC_TMICT:
+	case APIC_TMCCT: case APIC_TDCR:
+		return true;
+	default:
+		return lapic_is_bank(off);
+	}
+}
+
+/* One 32-bit register; -EINVAL if it cannot be read in this mode. */
+static int lapic_reg_read(struct vmon_lapic *apic, u32 off, u32 *val)
+{
+	if (!lapic_reg_exists(apic, off) || off == APIC_EOI ||
+	    off == APIC_SELF_IPI)
+		return -EINVAL;
+
+	switch (off) {
+	case APIC_ARBPRI:
+		*val = lapic_compute_apr(apic);
+		break;
+	case APIC_TMCCT:
+		*val = vmon_lapic_timer_read_tmcct(apic);
+		break;
+	default:
+		*val = lapic_get(apic, off);
+		break;
+	}
+	return 0;
+}
+
+static void lapic_eoi(struct vmon_lapic *apic)
+{
+	int vec = lapic_highest_vec(apic, APIC_ISR);
+
+	/* Guests EOI without a vector in service, e.g. Linux's timer check. */
+	if (vec < 0)
+		return;
+	__clear_bit(vec & 31, lapic_vec_word(apic, APIC_ISR, vec));
+	lapic_update_ppr(apic);
+	/* Only level-triggered vectors have an IOAPIC pin waiting for it. */
+	if (lapic_test_vec(apic, APIC_TMR, vec))
+		vmon_ioapic_eoi(apic->vcpu->vm, vec);
+	lapic_request_event(apic, false);
+}
+
+static void lapic_send_ipi(struct vmon_lapic *apic, u32 low, u32 dest)
+{
+	struct vmon_apic_irq irq = {
+		.dest_id = dest,
+		.dest_logical = low & APIC_DEST_LOGICAL,
+		.shorthand = low & APIC_DEST_ALLBUT,
+		.delivery_mode = low & APIC_DM_FIXED_MASK,
+		.vector = low & APIC_VECTOR_MASK,
+		.level_assert = low & APIC_INT_ASSERT,
+		.trig_level = low & APIC_INT_LEVELTRIG,
+		.x2apic_dest = lapic_x2apic_mode(apic),
+	};
+
+	/* Vectors 0-15 are illegal; the message is not sent (SDM 10.5.3). */
+	if ((irq.delivery_mode == APIC_DM_FIXED ||
+	     irq.delivery_mode == APIC_DM_LOWEST) && irq.vector < 16) {
+		lapic_error(apic, APIC_ESR_SENDILL);
+		return;
+	}
+	vmon_apic_deliver(apic->vcpu->vm, apic->vcpu, &irq);
+}
+
+static void lapic_write_spiv(struct vmon_lapic *apic, u32 val)
+{
+	bool was = lapic_sw_enabled(apic);
+	u32 off;
+
+	/* Vector, enable, focus; no directed EOI: the IOAPIC is in-kernel. */
+	lapic_set(apic, APIC_SPIV, val & 0x3ff);
+	if (!(val & APIC_SPIV_APIC_ENABLED)) {
+		/* Software disable masks every LVT (SDM 10.4.7.2). */
+		for (off = APIC_LVTT; off <= APIC_LVTERR; off += 0x10)
+			lapic_set(apic, off,
+				  lapic_get(apic, off) | APIC_LVT_MASKED);
+		vmon_lapic_timer_lvtt_written(apic);
+	} else if (!was) {
+		/* Interrupts held in the IRR may be deliverable now. */
+		lapic_request_event(apic, false);
+	}
+}
+
+static void lapic_write_lvt(struct vmon_lapic *apic, u32 off, u32 val)
+{
+	u32 bits;
+
+	switch (off) {
+	case APIC_LVTT:
+		bits = LVT_BASE_BITS | vmon_lapic_timer_mode_mask(apic);
+		break;
+	case APIC_LVT0:
+	case APIC_LVT1:
+		bits = LVT_LINT_BITS;
+		break;
+	case APIC_LVTERR:
+		bits = LVT_BASE_BITS;
+		break;
+	default:		/* thermal, performance counters */
+		bits = LVT_MODE_BITS;
+		break;
+	}
+	if (!lapic_sw_enabled(apic))
+		val |= APIC_LVT_MASKED;
+	lapic_set(apic, off, val & bits);
+	if (off == APIC_LVTT)
+		vmon_lapic_timer_lvtt_written(apic);
+}
+
+/*
+ * One 32-bit register write (the x2APIC ICR is handled by the MSR code).
+ * -EINVAL: not writable in this mode (#GP for an x2APIC WRMSR; ignored
+ * on the xAPIC page, as writes to read-only registers are on hardware).
+ */
+static int lapic_reg_write(struct vmon_lapic *apic, u32 off, u32 val)
+{
+	bool x2 = lapic_x2apic_mode(apic);
+
+	switch (off) {
+	case APIC_ID:
+		if (x2)
+			return -EINVAL;
+		lapic_set(apic, APIC_ID, val & 0xff000000);
+		break;
+	case APIC_TASKPRI:
+		lapic_set(apic, APIC_TASKPRI, val & 0xff);
+		if (lapic_update_ppr(apic))
+			lapic_request_event(apic, false);
+		break;
+	case APIC_EOI:
+		/* x2APIC: a non-zero EOI write #GPs (SDM 10.12.1.2). */
+		if (x2 && val)
+			return -EINVAL;
+		lapic_eoi(apic);
+		break;
+	case APIC_LDR:
+		if (x2)
+			return -EINVAL;
+		lapic_set(apic, APIC_LDR, val & APIC_LDR_MASK);
+		break;
+	case APIC_DFR:
+		if (x2)
+			return -EINVAL;
+		/* Only the model (bits 31:28) is implemented; the rest is 1. */
+		lapic_set(apic, APIC_DFR, val | 0x0fffffff);
+		break;
+	case APIC_SPIV:
+		lapic_write_spiv(apic, val);
+		break;
+	case APIC_ESR:
+		if (x2 && val)
+			return -EINVAL;
+		/* A write latches the errors seen since the previous one. */
+		lapic_set(apic, APIC_ESR, xchg(&apic->esr_pending, 0));
+		break;
+	case APIC_ICR:
+		if (x2)
+			return -EINVAL;
+		/* Delivery is instant: the busy bit never reads back set. */
+		val &= ~APIC_ICR_BUSY;
+		lapic_set(apic, APIC_ICR, val);
+		lapic_send_ipi(apic, val, lapic_get(apic, APIC_ICR2) >> 24);
+		break;
+	case APIC_ICR2:
+		if (x2)
+			return -EINVAL;
+		lapic_set(apic, APIC_ICR2, val & 0xff000000);
+		break;
+	case APIC_LVTT:
+	case APIC_LVTTHMR:
+	case APIC_LVTPC:
+	case APIC_LVT0:
+	case APIC_LVT1:
+	case APIC_LVTERR:
+		lapic_write_lvt(apic, off, val);
+		break;
+	case APIC_TMICT:
+		vmon_lapic_timer_write_tmict(apic, val);
+		break;
+	case APIC_TDCR:
+		vmon_lapic_timer_write_tdcr(apic, val);
+		break;
+	case APIC_SELF_IPI:
+		if (!x2 || (val & ~APIC_VECTOR_MASK))
+			return -EINVAL;
+		lapic_send_ipi(apic, APIC_DEST_SELF | val, 0);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
 bool vmon_lapic_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool write,
-		     void *data, int len) { return false; }
+		     void *data, int len)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+	u64 base;
+	u32 off, val;
+
+	/* Disabled or in x2APIC mode, the page is not there (no MMIO hole). */
+	if (!apic || !lapic_hw_enabled(apic) || lapic_x2apic_mode(apic))
+		return false;
+	base = apic->base & ~0xfffULL;
+	if (gpa < base || gpa >= base + LAPIC_MMIO_SIZE)
+		return false;
+	off = gpa - base;
+
+	if (write) {
+		/* Registers are 16-byte aligned, 32 bits wide (SDM 10.4.1). */
+		if (len != 4 || (off & 0xf))
+			return true;
+		if (!lapic_reg_exists(apic, off)) {
+			lapic_error(apic, APIC_ESR_ILLREGA);
+			return true;
+		}
+		memcpy(&val, data, 4);
+		lapic_reg_write(apic, off, val);
+		return true;
+	}
+
+	memset(data, 0, len);
+	if ((off & 0xf) + len > 4)
+		return true;
+	if (!lapic_reg_exists(apic, off & ~0xf)) {
+		lapic_error(apic, APIC_ESR_ILLREGA);
+		return true;
+	}
+	if (!lapic_reg_read(apic, off & ~0xf, &val))
+		memcpy(data, (u8 *)&val + (off & 0xf), len);
+	return true;
+}
+
+static bool lapic_is_x2apic_msr(u32 index)
+{
+	return index >= APIC_BASE_MSR && index <= APIC_BASE_MSR + 0xff;
+}
+
 int vmon_lapic_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data,
-		       bool host) { return 1; }
+		       bool host)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+	u32 off = (index - APIC_BASE_MSR) << 4, val;
+
+	if (!apic)
+		return 1;
+	if (index == MSR_IA32_TSC_DEADLINE) {
+		*data = vmon_lapic_timer_get_deadline(apic);
+		return 0;
+	}
+	if (!lapic_is_x2apic_msr(index))
+		return 1;
+	/* Outside x2APIC mode the MSRs #GP, for userspace too (as KVM). */
+	if (!lapic_x2apic_mode(apic))
+		return -EINVAL;
+	if (off == APIC_ICR) {
+		*data = lapic_get(apic, APIC_ICR) |
+			(u64)lapic_get(apic, APIC_ICR2) << 32;
+		return 0;
+	}
+	if (lapic_reg_read(apic, off, &val))
+		return -EINVAL;
+	*data = val;
+	return 0;
+}
+
 int vmon_lapic_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
-		       bool host) { return 1; }
+		       bool host)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+	u32 off = (index - APIC_BASE_MSR) << 4;
+
+	if (!apic)
+		return 1;
+	if (index == MSR_IA32_TSC_DEADLINE) {
+		vmon_lapic_timer_set_deadline(apic, data);
+		return 0;
+	}
+	if (!lapic_is_x2apic_msr(index))
+		return 1;
+	if (!lapic_x2apic_mode(apic))
+		return -EINVAL;
+	if (off == APIC_ICR) {
+		if (data & X2APIC_ICR_RESERVED)
+			return -EINVAL;
+		data &= ~(u64)APIC_ICR_BUSY;
+		lapic_set(apic, APIC_ICR, data);
+		lapic_set(apic, APIC_ICR2, data >> 32);
+		lapic_send_ipi(apic, data, data >> 32);
+		return 0;
+	}
+	/* Every other x2APIC register is 32 bits; 63:32 are reserved. */
+	if (data >> 32)
+		return -EINVAL;
+	return lapic_reg_write(apic, off, data);
+}
+
+/* ---------------------------------------------------------------- */
+/* Base MSR, CR8, queries (vCPU side)                                */
+
+static void lapic_apply_base(struct vmon_lapic *apic, u64 value)
+{
+	struct vmon_vcpu *vcpu = apic->vcpu;
+	u64 changed = vcpu->apic_base ^ value;
+
+	vcpu->apic_base = value;
+	WRITE_ONCE(apic->base, value);
+	/* Enabling restores the ID, as KVM: the guest cannot rename CPUs. */
+	if ((changed & MSR_IA32_APICBASE_ENABLE) &&
+	    (value & MSR_IA32_APICBASE_ENABLE))
+		lapic_set(apic, APIC_ID, vcpu->vcpu_id << 24);
+	/* x2APIC: the ID is the vCPU id and the LDR derives from it. */
+	if ((changed & X2APIC_ENABLE) && (value & X2APIC_ENABLE)) {
+		lapic_set(apic, APIC_ID, vcpu->vcpu_id);
+		lapic_set(apic, APIC_LDR, lapic_x2apic_ldr(vcpu->vcpu_id));
+	}
+	if (changed & MSR_IA32_APICBASE_ENABLE)
+		lapic_request_event(apic, false);
+}
+
 int vmon_lapic_set_base(struct vmon_vcpu *vcpu, u64 value, bool host)
-{ return 0; }
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+	const u64 mode_bits = MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE;
+	u64 old_mode = vcpu->apic_base & mode_bits;
+	u64 new_mode = value & mode_bits;
+	u64 reserved;
+
+	reserved = ~GENMASK_ULL(vmon_guest_maxphyaddr(vcpu) - 1, 0) | 0x2ff;
+	if (!lapic_guest_cpuid1_ecx(vcpu, 21))
+		reserved |= X2APIC_ENABLE;
+	if ((value & reserved) || new_mode == X2APIC_ENABLE)
+		return -EINVAL;
+	if (!host) {
+		/* SDM 10.12.5: x2APIC is left only through disabled, and */
+		if (old_mode == mode_bits && new_mode == MSR_IA32_APICBASE_ENABLE)
+			return -EINVAL;
+		/* entered only from xAPIC mode. */
+		if (!old_mode && new_mode == mode_bits)
+			return -EINVAL;
+		/* The BSP flag is the platform's, as in msr.c without an APIC. */
+		if ((value ^ vcpu->apic_base) & MSR_IA32_APICBASE_BSP)
+			return -EINVAL;
+	}
+	if (!apic) {
+		vcpu->apic_base = value;
+		return 0;
+	}
+	lapic_apply_base(apic, value);
+	return 0;
+}
+
+int vmon_lapic_pending_vector(struct vmon_vcpu *vcpu)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+	int vec;
+
+	if (!apic || !lapic_hw_enabled(apic))
+		return -1;
+	vec = lapic_highest_vec(apic, APIC_IRR);
+	/* Only a higher priority class than the PPR's gets through. */
+	if (vec < 0 || (u32)(vec & 0xf0) <= lapic_get(apic, APIC_PROCPRI))
+		return -1;
+	return vec;
+}
+
+void vmon_lapic_ack(struct vmon_vcpu *vcpu, int vector)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+
+	if (!apic || vector < 0 || vector > 255)
+		return;
+	clear_bit(vector & 31, lapic_vec_word(apic, APIC_IRR, vector));
+	/* ISR is the vCPU thread's alone. */
+	__set_bit(vector & 31, lapic_vec_word(apic, APIC_ISR, vector));
+	/* PPR only rises here: nothing new can become deliverable. */
+	lapic_update_ppr(apic);
+}
+
+bool vmon_lapic_accept_extint(struct vmon_vcpu *vcpu)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+	u32 lvt0;
+
+	if (!apic)
+		return false;
+	/* A disabled APIC passes INTR straight to the CPU. */
+	if (!lapic_hw_enabled(apic))
+		return true;
+	lvt0 = lapic_get(apic, APIC_LVT0);
+	return !(lvt0 & APIC_LVT_MASKED) &&
+	       (lvt0 & APIC_MODE_MASK) == APIC_DM_EXTINT;
+}
+
+u8 vmon_lapic_get_cr8(struct vmon_vcpu *vcpu)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+
+	return apic ? (lapic_get(apic, APIC_TASKPRI) >> 4) & 0xf : 0;
+}
+
+void vmon_lapic_set_cr8(struct vmon_vcpu *vcpu, u8 cr8)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+
+	if (!apic)
+		return;
+	lapic_set(apic, APIC_TASKPRI, (cr8 & 0xf) << 4);
+	if (lapic_update_ppr(apic))
+		lapic_request_event(apic, false);
+}
+
+bool vmon_lapic_x2apic(struct vmon_vcpu *vcpu)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+
+	return apic && lapic_x2apic_mode(apic);
+}
+
+/* ---------------------------------------------------------------- */
+/* Life cycle                                                        */
+
+int vmon_lapic_create(struct vmon_vcpu *vcpu)
+{
+	struct vmon_lapic *apic;
+
+	apic = kzalloc(sizeof(*apic), GFP_KERNEL_ACCOUNT);
+	if (!apic)
+		return -ENOMEM;
+	apic->vcpu = vcpu;
+	apic->base = vcpu->apic_base;
+	vmon_lapic_timer_init(apic);
+	vcpu->apic = apic;
+	return 0;
+}
+
+void vmon_lapic_free(struct vmon_vcpu *vcpu)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+
+	if (!apic)
+		return;
+	/* The callback dereferences the vCPU: it must be done first. */
+	vmon_lapic_timer_cancel(apic);
+	vcpu->apic = NULL;
+	kfree(apic);
+}
+
+/*
+ * SDM 10.4.7.1: INIT resets the APIC like power-on, except that the ID,
+ * the base MSR (including x2APIC mode) and, in x2APIC mode, the LDR stay.
+ */
+void vmon_lapic_reset(struct vmon_vcpu *vcpu, bool init)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+	u32 off;
+
+	if (!apic)
+		return;
+	vmon_lapic_timer_cancel(apic);
+	if (!init) {
+		lapic_apply_base(apic, APIC_DEFAULT_PHYS_BASE |
+				 MSR_IA32_APICBASE_ENABLE |
+				 (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0));
+		lapic_set(apic, APIC_ID, vcpu->vcpu_id << 24);
+	}
+	lapic_set(apic, APIC_LVR, LAPIC_LVR_VALUE);
+	for (off = APIC_LVTT; off <= APIC_LVTERR; off += 0x10)
+		lapic_set(apic, off, APIC_LVT_MASKED);
+	/*
+	 * The BSP's LINT0 starts in ExtINT mode, unmasked, as with KVM's
+	 * default quirk: guests that never program the APIC (real-mode
+	 * code, early boot) still get the 8259's interrupts.
+	 */
+	if (vcpu->vcpu_id == 0)
+		lapic_set(apic, APIC_LVT0, APIC_DM_EXTINT);
+	lapic_set(apic, APIC_DFR, 0xffffffff);
+	lapic_set(apic, APIC_SPIV, 0xff);
+	lapic_set(apic, APIC_TASKPRI, 0);
+	if (!lapic_x2apic_mode(apic))
+		lapic_set(apic, APIC_LDR, 0);
+	lapic_set(apic, APIC_ESR, 0);
+	apic->esr_pending = 0;
+	lapic_set(apic, APIC_ICR, 0);
+	lapic_set(apic, APIC_ICR2, 0);
+	lapic_set(apic, APIC_TDCR, 0);
+	lapic_set(apic, APIC_TMICT, 0);
+	lapic_set(apic, APIC_TMCCT, 0);
+	for (off = 0; off < 0x80; off += 0x10) {
+		lapic_set(apic, APIC_IRR + off, 0);
+		lapic_set(apic, APIC_ISR + off, 0);
+		lapic_set(apic, APIC_TMR + off, 0);
+	}
+	vmon_lapic_timer_reset(apic);
+	lapic_update_ppr(apic);
+}
+
+/* ---------------------------------------------------------------- */
+/* KVM_GET_LAPIC / KVM_SET_LAPIC                                     */
+
 long vmon_vcpu_get_lapic(struct vmon_vcpu *vcpu, unsigned long arg)
-{ return -ENXIO; }
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+	struct kvm_lapic_state *s;
+	long r = 0;
+
+	if (!apic)
+		return -ENXIO;
+	s = kmalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	memcpy(s->regs, apic->regs, sizeof(s->regs));
+	*(u32 *)(s->regs + APIC_TMCCT) = vmon_lapic_timer_read_tmcct(apic);
+	/*
+	 * Without KVM_CAP_X2APIC_API, KVM reports an x2APIC ID in the xAPIC
+	 * ID register's position (bits 31:24); userspace expects that.
+	 */
+	if (lapic_x2apic_mode(apic))
+		*(u32 *)(s->regs + APIC_ID) <<= 24;
+	if (copy_to_user((void __user *)arg, s, sizeof(*s)))
+		r = -EFAULT;
+	kfree(s);
+	return r;
+}
+
 long vmon_vcpu_set_lapic(struct vmon_vcpu *vcpu, unsigned long arg)
-{ return -ENXIO; }
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+	struct kvm_lapic_state *s;
+	u32 tmcct;
+
+	if (!apic)
+		return -ENXIO;
+	s = memdup_user((void __user *)arg, sizeof(*s));
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+
+	vmon_lapic_timer_cancel(apic);
+	if (lapic_x2apic_mode(apic)) {
+		u32 *id = (u32 *)(s->regs + APIC_ID);
+
+		*id >>= 24;
+		*(u32 *)(s->regs + APIC_LDR) = lapic_x2apic_ldr(*id);
+	}
+	/*
+	 * Sources may set IRR bits concurrently; one landing during the
+	 * copy may be lost, as if it had arrived before the state was set.
+	 */
+	memcpy(apic->regs, s->regs, sizeof(apic->regs));
+	tmcct = lapic_get(apic, APIC_TMCCT);
+	lapic_set(apic, APIC_TMCCT, 0);
+	lapic_set(apic, APIC_LVR, LAPIC_LVR_VALUE);
+	apic->esr_pending = 0;
+	lapic_update_ppr(apic);
+
+	/* Restart the timer where the saved count left it. */
+	vmon_lapic_timer_restore(apic, tmcct);
+
+	lapic_request_event(apic, false);
+	kfree(s);
+	return 0;
+}
