@@ -47,6 +47,10 @@ kdir=$src/tools/testing/selftests/kvm
 }
 
 mkdir -p "$out/bin" "$out/obj"
+# Several sessions may share a tree (check.sh builds one image per
+# machine, and runs can overlap): one build at a time.
+exec 9> "$out/.lock"
+flock 9
 : > "$log"
 
 fail() {
