@@ -404,7 +404,11 @@ static void lapic_send_ipi(struct vmon_lapic *apic, u32 low, u32 dest)
 		lapic_error(apic, APIC_ESR_SENDILL);
 		return;
 	}
-	vmon_apic_deliver(apic->vcpu->vm, apic->vcpu, &irq);
+	/* A self IPI (x2APIC SELF_IPI: one per interrupt) needs no walk. */
+	if (irq.shorthand == APIC_DEST_SELF)
+		lapic_accept(apic, &irq);
+	else
+		vmon_apic_deliver(apic->vcpu->vm, apic->vcpu, &irq);
 }
 
 static void lapic_write_spiv(struct vmon_lapic *apic, u32 val)
