@@ -332,7 +332,7 @@ int vmon_emulate_xsetbv(struct vmon_vcpu *vcpu)
 	int r;
 
 	if (!(vmon_ops->get_cr(vcpu, 4) & X86_CR4_OSXSAVE)) {
-		vmon_ops->queue_exception(vcpu, UD_VECTOR, false, 0);
+		vmon_queue_exception(vcpu, UD_VECTOR, false, 0);
 		return 1;
 	}
 	if (vmon_ops->get_cpl(vcpu) != 0 || index != 0 ||
@@ -341,7 +341,7 @@ int vmon_emulate_xsetbv(struct vmon_vcpu *vcpu)
 	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
 	    (avx512 && (avx512 != XFEATURE_MASK_AVX512 ||
 			!(val & XFEATURE_MASK_YMM)))) {
-		vmon_ops->queue_exception(vcpu, GP_VECTOR, true, 0);
+		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
 	vcpu->xcr0 = val;

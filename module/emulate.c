@@ -272,6 +272,10 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io)
 		vcpu->pio.size = io->size;
 		vcpu->pio.count = 1;
 		vcpu->pio.next_rip = io->next_rip;
+		/* An in-kernel device (PIC, ELCR) answers without an exit. */
+		if (vmon_kernel_pio(vcpu, io->port, true, io->size,
+				    vcpu->pio_data))
+			return vmon_complete_pio_in(vcpu);
 		vcpu->pending = VMON_PENDING_PIO_IN;
 	} else {
 		/*
@@ -280,6 +284,9 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io)
 		 */
 		memcpy(vcpu->pio_data, &vcpu->regs[VMON_RAX], io->size);
 		vcpu->pio.next_rip = io->next_rip;
+		if (vmon_kernel_pio(vcpu, io->port, false, io->size,
+				    vcpu->pio_data))
+			return vmon_complete_pio_out(vcpu);
 		vcpu->pending = VMON_PENDING_PIO_OUT;
 	}
 	vmon_fill_io_exit(vcpu, io, 1);
@@ -353,32 +360,39 @@ static int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 	if (vmon_decode_mmio(bytes, n, mode, &insn))
 		return vmon_emulation_failed(vcpu, bytes, n, gpa);
 
-	vcpu->stat.mmio_exits++;
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.size;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	vcpu->mmio.next_rip = vcpu->rip + insn.len;
 	if (mode != 64)
 		vcpu->mmio.next_rip = (u32)vcpu->mmio.next_rip;
 
 	if (insn.kind == VMON_INSN_LOAD) {
-		run->mmio.is_write = 0;
 		vcpu->mmio.reg = insn.reg;
 		vcpu->mmio.size = insn.size;
 		vcpu->mmio.dst_size = insn.dst_size;
 		vcpu->mmio.sign_extend = insn.sign_extend;
 		vcpu->mmio.high8 = insn.high8;
+		/* The LAPIC page, the IOAPIC: answered in the kernel. */
+		if (vmon_kernel_mmio(vcpu, gpa, false, insn.size,
+				     run->mmio.data))
+			return vmon_complete_mmio_read(vcpu);
+		run->mmio.is_write = 0;
 		vcpu->pending = VMON_PENDING_MMIO_READ;
 	} else {
 		u64 val = insn.kind == VMON_INSN_STORE_IMM ? insn.imm :
 			  vmon_insn_store_value(&insn, vcpu->regs);
 
-		/* A write is complete once userspace has seen it. */
-		run->mmio.is_write = 1;
 		memcpy(run->mmio.data, &val, insn.size);
+		/* A write is complete once a device has seen it. */
 		vcpu->rip = vcpu->mmio.next_rip;
+		if (vmon_kernel_mmio(vcpu, gpa, true, insn.size,
+				     run->mmio.data))
+			return 1;
+		run->mmio.is_write = 1;
 	}
+	vcpu->stat.mmio_exits++;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.size;
 	return 0;
 }
 

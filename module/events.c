@@ -1,28 +1,496 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Events: being written (exception queue, interrupts, NMIs, windows).
+ * Events: what the guest's IDT receives next, and when.
+ *
+ * The queue lives in vcpu->ev and belongs to the vCPU thread. Two states
+ * per kind of event, as in the architecture's own bookkeeping:
+ *
+ *   pending   decided but not started: may still combine (#DF), be
+ *             overtaken or be re-evaluated
+ *   injected  delivery started: handed to the hardware at the next entry,
+ *             whatever the guest state; an exit that cuts it short hands
+ *             it back through vmon_event_vectoring()
+ *
+ * Before each entry vmon_events_prepare() runs with IRQs on: requests
+ * from other threads (INIT, SIPI, NMIs, "look at your LAPIC"), the halted
+ * wait, and the choice of at most one event, by priority: an event whose
+ * delivery is in flight, an exception, an NMI, an interrupt. What cannot
+ * be delivered yet opens a window (the backend exits when the guest can
+ * take it). vmon_events_inject() then hands the one event to the backend
+ * with IRQs off, immediately before VMRUN/VMRESUME, so an entry that is
+ * abandoned (signal, resched) never loses or doubles an event.
  */
+#include <linux/kvm_host.h>
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <asm/kvm_host.h>
 #include "vmon.h"
 
-void vmon_vcpu_kick(struct vmon_vcpu *vcpu) { }
-void vmon_vcpu_deliver_nmi(struct vmon_vcpu *vcpu) { }
-void vmon_vcpu_deliver_init(struct vmon_vcpu *vcpu) { }
-void vmon_vcpu_deliver_sipi(struct vmon_vcpu *vcpu, u8 vector) { }
+/* ---------------------------------------------------------------- */
+/* Sources on other threads                                          */
+
+void vmon_vcpu_kick(struct vmon_vcpu *vcpu)
+{
+	int cpu, me;
+
+	set_bit(VMON_REQ_EVENT, &vcpu->requests);
+	/* The request before the mode: pairs with vmon_enter_guest(). */
+	smp_mb__after_atomic();
+	if (wq_has_sleeper(&vcpu->wq))
+		wake_up_interruptible(&vcpu->wq);
+
+	me = get_cpu();
+	cpu = READ_ONCE(vcpu->cpu);
+	/*
+	 * In guest mode the CPU must take a host interrupt to exit; the
+	 * reschedule IPI is the cheapest and is what KVM sends too.
+	 */
+	if (READ_ONCE(vcpu->mode) == VMON_IN_GUEST && cpu != me &&
+	    cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu))
+		smp_send_reschedule(cpu);
+	put_cpu();
+}
+
+void vmon_vcpu_deliver_nmi(struct vmon_vcpu *vcpu)
+{
+	atomic_inc(&vcpu->nmi_queued);
+	vmon_vcpu_kick(vcpu);
+}
+
+void vmon_vcpu_deliver_init(struct vmon_vcpu *vcpu)
+{
+	set_bit(VMON_REQ_INIT, &vcpu->requests);
+	vmon_vcpu_kick(vcpu);
+}
+
+void vmon_vcpu_deliver_sipi(struct vmon_vcpu *vcpu, u8 vector)
+{
+	WRITE_ONCE(vcpu->sipi_vector, vector);
+	/* The vector before the request bit that publishes it. */
+	smp_mb__before_atomic();
+	set_bit(VMON_REQ_SIPI, &vcpu->requests);
+	vmon_vcpu_kick(vcpu);
+}
+
+/* ---------------------------------------------------------------- */
+/* The queue (vCPU thread)                                           */
+
 void vmon_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code)
 {
-	vmon_ops->queue_exception(vcpu, vector, has_error, error_code);
+	int prev = -1, v;
+
+	if (vcpu->ev.exc_pending || vcpu->ev.exc_injected)
+		prev = vcpu->ev.exc_nr;
+	v = vmon_exception_combine(prev, vector);
+	if (v < 0) {
+		/* A fault while delivering #DF: the CPU shuts down. */
+		vcpu->ev.exc_pending = false;
+		vcpu->ev.exc_injected = false;
+		set_bit(VMON_REQ_TRIPLE_FAULT, &vcpu->requests);
+		return;
+	}
+	if (v != vector) {
+		error_code = 0;		/* #DF's error code is 0 */
+		has_error = true;
+	}
+	vcpu->ev.exc_pending = true;
+	vcpu->ev.exc_injected = false;
+	vcpu->ev.exc_soft = false;
+	vcpu->ev.exc_nr = v;
+	vcpu->ev.exc_has_error = has_error && vmon_exception_has_error(v);
+	vcpu->ev.exc_error = vcpu->ev.exc_has_error ? error_code : 0;
 }
+
 void vmon_event_vectoring(struct vmon_vcpu *vcpu, const struct vmon_event *ev)
-{ }
-int vmon_events_prepare(struct vmon_vcpu *vcpu) { return 1; }
-void vmon_events_inject(struct vmon_vcpu *vcpu) { }
-void vmon_events_reset(struct vmon_vcpu *vcpu) { }
+{
+	switch (ev->type) {
+	case VMON_EV_EXCEPTION:
+	case VMON_EV_SOFT_EXC:
+		vcpu->ev.exc_injected = true;
+		vcpu->ev.exc_pending = false;
+		vcpu->ev.exc_soft = ev->type == VMON_EV_SOFT_EXC;
+		vcpu->ev.exc_nr = ev->vector;
+		vcpu->ev.exc_has_error = ev->has_error;
+		vcpu->ev.exc_error = ev->error_code;
+		vcpu->ev.soft_len = ev->insn_len;
+		break;
+	case VMON_EV_NMI:
+		vcpu->ev.nmi_injected = true;
+		break;
+	case VMON_EV_EXTINT:
+	case VMON_EV_SOFT_INT:
+		vcpu->ev.irq_injected = true;
+		vcpu->ev.irq_soft = ev->type == VMON_EV_SOFT_INT;
+		vcpu->ev.irq_nr = ev->vector;
+		vcpu->ev.soft_len = ev->insn_len;
+		break;
+	}
+}
+
+void vmon_events_reset(struct vmon_vcpu *vcpu)
+{
+	memset(&vcpu->ev, 0, sizeof(vcpu->ev));
+	atomic_set(&vcpu->nmi_queued, 0);
+	clear_bit(VMON_REQ_TRIPLE_FAULT, &vcpu->requests);
+}
+
+/* At most one NMI running and one waiting, as on hardware (and KVM). */
+static void vmon_process_nmi(struct vmon_vcpu *vcpu)
+{
+	unsigned int limit = 2, n;
+
+	if (vmon_ops->get_nmi_mask(vcpu) || vcpu->ev.nmi_injected)
+		limit = 1;
+	n = vcpu->ev.nmi_pending + atomic_xchg(&vcpu->nmi_queued, 0);
+	vcpu->ev.nmi_pending = min(n, limit);
+}
+
+static bool vmon_event_in_flight(struct vmon_vcpu *vcpu)
+{
+	return vcpu->ev.exc_injected || vcpu->ev.nmi_injected ||
+	       vcpu->ev.irq_injected;
+}
+
+/* The in-kernel interrupt controllers' next vector, without taking it. */
+static bool vmon_kernel_irq_pending(struct vmon_vcpu *vcpu)
+{
+	if (!vcpu->apic)
+		return false;
+	if (vmon_lapic_pending_vector(vcpu) >= 0)
+		return true;
+	return vcpu->vcpu_id == 0 && vmon_lapic_accept_extint(vcpu) &&
+	       vmon_pic_has_irq(vcpu->vm);
+}
+
+/* INTA: take the vector from the LAPIC, else from the PIC. */
+static int vmon_kernel_irq_ack(struct vmon_vcpu *vcpu)
+{
+	int v = vmon_lapic_pending_vector(vcpu);
+
+	if (v >= 0) {
+		vmon_lapic_ack(vcpu, v);
+		return v;
+	}
+	if (vcpu->vcpu_id == 0 && vmon_lapic_accept_extint(vcpu))
+		return vmon_pic_read_irq(vcpu->vm);
+	return -1;
+}
+
+/*
+ * KVM's "ready for interrupt injection": the guest can take an interrupt
+ * now and nothing is half delivered or queued before it.
+ */
+static bool vmon_ready_for_interrupt(struct vmon_vcpu *vcpu)
+{
+	return vmon_ops->interrupt_allowed(vcpu) &&
+	       !vmon_event_in_flight(vcpu) && !vcpu->ev.exc_pending;
+}
+
+/* ---------------------------------------------------------------- */
+/* INIT, SIPI and the halted states (in-kernel LAPIC only)           */
+
+static void vmon_do_init(struct vmon_vcpu *vcpu)
+{
+	vmon_ops->vcpu_reset(vcpu);
+	vmon_events_reset(vcpu);
+	vmon_lapic_reset(vcpu, true);
+	/* The BSP restarts at the reset vector; an AP waits for a SIPI. */
+	vcpu->mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
+					      KVM_MP_STATE_INIT_RECEIVED;
+}
+
+static void vmon_do_sipi(struct vmon_vcpu *vcpu, u8 vector)
+{
+	struct kvm_sregs s;
+
+	/* Real mode at vector:0000, the rest as INIT left it. */
+	vmon_ops->get_sregs(vcpu, &s);
+	s.cs.selector = vector << 8;
+	s.cs.base = (u64)vector << 12;
+	if (!vmon_ops->set_sregs(vcpu, &s)) {
+		vcpu->rip = 0;
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	}
+}
+
+static void vmon_process_requests(struct vmon_vcpu *vcpu)
+{
+	clear_bit(VMON_REQ_EVENT, &vcpu->requests);
+	if (!vcpu->apic) {
+		clear_bit(VMON_REQ_INIT, &vcpu->requests);
+		clear_bit(VMON_REQ_SIPI, &vcpu->requests);
+		return;
+	}
+	if (test_and_clear_bit(VMON_REQ_INIT, &vcpu->requests))
+		vmon_do_init(vcpu);
+	if (test_and_clear_bit(VMON_REQ_SIPI, &vcpu->requests)) {
+		/* Pairs with vmon_vcpu_deliver_sipi(). */
+		smp_mb__after_atomic();
+		/* A SIPI means something only to a vCPU waiting for one. */
+		if (vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED)
+			vmon_do_sipi(vcpu, READ_ONCE(vcpu->sipi_vector));
+	}
+}
+
+/* KVM_GET_MP_STATE: INIT/SIPI that arrived count as taken. */
+void vmon_events_accept(struct vmon_vcpu *vcpu)
+{
+	if (vcpu->apic && (READ_ONCE(vcpu->requests) &
+			   (BIT(VMON_REQ_INIT) | BIT(VMON_REQ_SIPI))))
+		vmon_process_requests(vcpu);
+}
+
+/* Would a halted vCPU wake up now? */
+static bool vmon_vcpu_wakeup(struct vmon_vcpu *vcpu)
+{
+	unsigned long req = READ_ONCE(vcpu->requests);
+
+	if (req & (BIT(VMON_REQ_INIT) | BIT(VMON_REQ_SIPI)))
+		return true;
+	if (vcpu->mp_state != KVM_MP_STATE_HALTED)
+		return false;
+	if (atomic_read(&vcpu->nmi_queued) || vcpu->ev.nmi_pending)
+		return true;
+	return vmon_kernel_irq_pending(vcpu) &&
+	       vmon_ops->interrupt_allowed(vcpu);
+}
+
+/*
+ * Sleep until something the vCPU waits for arrives. No busy loop: the
+ * thread is off the CPU until a source kicks it (IPI, timer, irqfd, SIPI)
+ * or a signal comes. Returns 1 to go round again, -EINTR on a signal.
+ */
+static int vmon_vcpu_block(struct vmon_vcpu *vcpu)
+{
+	int r;
+
+	vcpu->stat.halt_wakeups++;
+	r = wait_event_interruptible(vcpu->wq, vmon_vcpu_wakeup(vcpu));
+	if (r) {
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+		vcpu->stat.signal_exits++;
+		return -EINTR;
+	}
+	if (vcpu->mp_state == KVM_MP_STATE_HALTED &&
+	    !(READ_ONCE(vcpu->requests) &
+	      (BIT(VMON_REQ_INIT) | BIT(VMON_REQ_SIPI))))
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	return 1;
+}
+
+/* ---------------------------------------------------------------- */
+/* Choosing the next event                                           */
+
+int vmon_events_prepare(struct vmon_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int v, r;
+
+	for (;;) {
+		vmon_process_requests(vcpu);
+		if (test_and_clear_bit(VMON_REQ_TRIPLE_FAULT,
+				       &vcpu->requests))
+			return vmon_exit_shutdown(vcpu);
+		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
+			break;
+		if (!vcpu->apic) {
+			/* Userspace owns the vCPU's state: nothing to wait for. */
+			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+			break;
+		}
+		r = vmon_vcpu_block(vcpu);
+		if (r <= 0)
+			return r;
+	}
+
+	vmon_process_nmi(vcpu);
+
+	if (!vmon_event_in_flight(vcpu)) {
+		if (vcpu->ev.exc_pending) {
+			vcpu->ev.exc_pending = false;
+			vcpu->ev.exc_injected = true;
+		} else if (vcpu->ev.nmi_pending &&
+			   vmon_ops->nmi_allowed(vcpu)) {
+			vcpu->ev.nmi_pending--;
+			vcpu->ev.nmi_injected = true;
+		} else if (vmon_kernel_irq_pending(vcpu) &&
+			   vmon_ops->interrupt_allowed(vcpu)) {
+			v = vmon_kernel_irq_ack(vcpu);
+			if (v >= 0) {
+				vcpu->ev.irq_injected = true;
+				vcpu->ev.irq_soft = false;
+				vcpu->ev.irq_nr = v;
+			}
+		}
+	}
+
+	/* What has to wait asks to be told when it can go. */
+	if (vcpu->ev.nmi_pending)
+		vmon_ops->enable_nmi_window(vcpu);
+	if (vmon_kernel_irq_pending(vcpu) ||
+	    (!vcpu->apic && run->request_interrupt_window))
+		vmon_ops->enable_irq_window(vcpu);
+	return 1;
+}
+
+/*
+ * After handle_exit(), before re-entering: with a userspace irqchip, a
+ * VMM that asked for an interrupt window gets KVM_EXIT_IRQ_WINDOW_OPEN
+ * as soon as the guest can take one (KVM's rule).
+ */
+int vmon_events_after_exit(struct vmon_vcpu *vcpu)
+{
+	if (!vcpu->apic && vcpu->run->request_interrupt_window &&
+	    vmon_ready_for_interrupt(vcpu)) {
+		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+		vcpu->stat.irq_window_exits++;
+		return 0;
+	}
+	return 1;
+}
+
+void vmon_events_save_run(struct vmon_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->ready_for_interrupt_injection = vcpu->apic ?
+		vmon_irqchip_in_kernel(vcpu->vm) :
+		vmon_ready_for_interrupt(vcpu);
+}
+
+/* IRQs off, right before run(): the hardware owns the event from here. */
+void vmon_events_inject(struct vmon_vcpu *vcpu)
+{
+	struct vmon_event ev = { 0 };
+
+	if (vcpu->ev.exc_injected) {
+		ev.type = vcpu->ev.exc_soft ? VMON_EV_SOFT_EXC :
+					       VMON_EV_EXCEPTION;
+		ev.vector = vcpu->ev.exc_nr;
+		ev.has_error = vcpu->ev.exc_has_error;
+		ev.error_code = vcpu->ev.exc_error;
+		ev.insn_len = vcpu->ev.soft_len;
+		vcpu->ev.exc_injected = false;
+	} else if (vcpu->ev.nmi_injected) {
+		ev.type = VMON_EV_NMI;
+		ev.vector = NMI_VECTOR;
+		vcpu->ev.nmi_injected = false;
+		vcpu->stat.nmi_injections++;
+	} else if (vcpu->ev.irq_injected) {
+		ev.type = vcpu->ev.irq_soft ? VMON_EV_SOFT_INT :
+					       VMON_EV_EXTINT;
+		ev.vector = vcpu->ev.irq_nr;
+		ev.insn_len = vcpu->ev.soft_len;
+		vcpu->ev.irq_injected = false;
+		vcpu->stat.irq_injections++;
+	} else {
+		return;
+	}
+	vmon_ops->inject_event(vcpu, &ev);
+}
+
+/* ---------------------------------------------------------------- */
+/* ioctls                                                            */
+
 long vmon_vcpu_interrupt(struct vmon_vcpu *vcpu, unsigned long arg)
-{ return -ENOTTY; }
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, (void __user *)arg, sizeof(irq)))
+		return -EFAULT;
+	if (irq.irq >= KVM_NR_INTERRUPTS)
+		return -EINVAL;
+	/* With the in-kernel PIC the interrupt lines are the kernel's. */
+	if (vmon_irqchip_in_kernel(vcpu->vm))
+		return -ENXIO;
+	/*
+	 * As in KVM: the VMM checked ready_for_interrupt_injection, so the
+	 * vector is injected at the next entry (delivery has begun).
+	 */
+	vcpu->ev.irq_injected = true;
+	vcpu->ev.irq_soft = false;
+	vcpu->ev.irq_nr = irq.irq;
+	return 0;
+}
+
 long vmon_vcpu_nmi(struct vmon_vcpu *vcpu, unsigned long arg)
-{ return -ENOTTY; }
+{
+	atomic_inc(&vcpu->nmi_queued);
+	return 0;
+}
+
 long vmon_vcpu_get_events(struct vmon_vcpu *vcpu, unsigned long arg)
-{ return -ENOTTY; }
+{
+	struct kvm_vcpu_events e;
+
+	memset(&e, 0, sizeof(e));
+	vmon_process_nmi(vcpu);
+	/* INT3/INTO restart from RIP: the ABI has no length to carry. */
+	if (!vcpu->ev.exc_soft) {
+		/* Without KVM_CAP_EXCEPTION_PAYLOAD pending reads as injected. */
+		e.exception.injected = vcpu->ev.exc_injected ||
+				       vcpu->ev.exc_pending;
+	}
+	e.exception.nr = vcpu->ev.exc_nr;
+	e.exception.has_error_code = vcpu->ev.exc_has_error;
+	e.exception.error_code = vcpu->ev.exc_error;
+	e.interrupt.injected = vcpu->ev.irq_injected && !vcpu->ev.irq_soft;
+	e.interrupt.nr = vcpu->ev.irq_nr;
+	e.interrupt.shadow = vmon_ops->get_interrupt_shadow(vcpu);
+	e.nmi.injected = vcpu->ev.nmi_injected;
+	e.nmi.pending = vcpu->ev.nmi_pending != 0;
+	e.nmi.masked = vmon_ops->get_nmi_mask(vcpu);
+	/* vmon has no SMM; KVM reports the (empty) SMM state as valid too. */
+	e.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
+		  KVM_VCPUEVENT_VALID_SMM;
+	if (copy_to_user((void __user *)arg, &e, sizeof(e)))
+		return -EFAULT;
+	return 0;
+}
+
 long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg)
-{ return -ENOTTY; }
+{
+	struct kvm_vcpu_events e;
+
+	if (copy_from_user(&e, (void __user *)arg, sizeof(e)))
+		return -EFAULT;
+	/* Payloads need KVM_CAP_EXCEPTION_PAYLOAD, which vmon lacks. */
+	if (e.flags & ~(KVM_VCPUEVENT_VALID_NMI_PENDING |
+			KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+			KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM))
+		return -EINVAL;
+	if (e.exception.injected &&
+	    (e.exception.nr > 31 || e.exception.nr == NMI_VECTOR))
+		return -EINVAL;
+	/* No SMM: entering it cannot be honoured. */
+	if ((e.flags & KVM_VCPUEVENT_VALID_SMM) &&
+	    (e.smi.smm || e.smi.pending))
+		return -EINVAL;
+
+	vmon_process_nmi(vcpu);
+	vcpu->ev.exc_pending = false;
+	vcpu->ev.exc_injected = e.exception.injected;
+	vcpu->ev.exc_soft = false;
+	vcpu->ev.exc_nr = e.exception.nr;
+	vcpu->ev.exc_has_error = e.exception.has_error_code;
+	vcpu->ev.exc_error = e.exception.error_code;
+
+	vcpu->ev.irq_injected = e.interrupt.injected;
+	vcpu->ev.irq_nr = e.interrupt.nr;
+	vcpu->ev.irq_soft = e.interrupt.soft;
+	if (e.flags & KVM_VCPUEVENT_VALID_SHADOW)
+		vmon_ops->set_interrupt_shadow(vcpu, e.interrupt.shadow);
+
+	vcpu->ev.nmi_injected = e.nmi.injected;
+	if (e.flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		vcpu->ev.nmi_pending = e.nmi.pending;
+	vmon_ops->set_nmi_mask(vcpu, e.nmi.masked);
+
+	if ((e.flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR) && vcpu->apic)
+		WRITE_ONCE(vcpu->sipi_vector, e.sipi_vector);
+	set_bit(VMON_REQ_EVENT, &vcpu->requests);
+	return 0;
+}

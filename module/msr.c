@@ -47,6 +47,14 @@ long vmon_get_msr_index_list(void __user *argp)
 
 int vmon_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
+	int r;
+
+	/* x2APIC registers and the TSC deadline belong to the LAPIC. */
+	if (vcpu->apic) {
+		r = vmon_lapic_get_msr(vcpu, index, data, host);
+		if (r <= 0)
+			return r ? -EINVAL : 0;
+	}
 	switch (index) {
 	case MSR_IA32_TSC:
 		*data = rdtsc() + vcpu->tsc_offset;
@@ -69,12 +77,19 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	int r;
 
+	if (vcpu->apic) {
+		r = vmon_lapic_set_msr(vcpu, index, data, host);
+		if (r <= 0)
+			return r;
+	}
 	switch (index) {
 	case MSR_IA32_TSC:
 		vcpu->tsc_offset = data - rdtsc();
 		vmon_ops->set_tsc_offset(vcpu, vcpu->tsc_offset);
 		return 0;
 	case MSR_IA32_APICBASE:
+		if (vcpu->apic)
+			return vmon_lapic_set_base(vcpu, data, host);
 		/*
 		 * Without an in-kernel local APIC the base only has to be
 		 * well formed: reserved bits, and x2APIC (not offered) clear.
@@ -151,7 +166,7 @@ int vmon_emulate_rdmsr(struct vmon_vcpu *vcpu)
 
 	if (vmon_get_msr(vcpu, index, &data, false)) {
 		pr_debug_ratelimited("vmon: guest rdmsr %x -> #GP\n", index);
-		vmon_ops->queue_exception(vcpu, GP_VECTOR, true, 0);
+		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
 	vcpu->regs[VMON_RAX] = (u32)data;
@@ -168,7 +183,7 @@ int vmon_emulate_wrmsr(struct vmon_vcpu *vcpu)
 
 	if (vmon_set_msr(vcpu, index, data, false)) {
 		pr_debug_ratelimited("vmon: guest wrmsr %x -> #GP\n", index);
-		vmon_ops->queue_exception(vcpu, GP_VECTOR, true, 0);
+		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
 	r = vmon_skip_insn(vcpu);

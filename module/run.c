@@ -65,6 +65,11 @@ void vmon_flush_remote_tlbs(struct vmon_vm *vm)
 
 int vmon_exit_hlt(struct vmon_vcpu *vcpu)
 {
+	/* With the in-kernel LAPIC the kernel waits for the interrupt. */
+	if (vcpu->apic) {
+		vcpu->mp_state = KVM_MP_STATE_HALTED;
+		return 1;
+	}
 	vcpu->stat.halt_exits++;
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
@@ -117,7 +122,27 @@ static int vmon_complete_pending(struct vmon_vcpu *vcpu)
 	}
 }
 
-static void vmon_enter_guest(struct vmon_vcpu *vcpu)
+/*
+ * A guest MOV to CR8. With the in-kernel LAPIC it is the LAPIC's TPR (a
+ * lower TPR may unblock an interrupt); without one, lowering it exits to
+ * userspace with KVM_EXIT_SET_TPR, as KVM does.
+ */
+int vmon_guest_set_cr8(struct vmon_vcpu *vcpu, u64 old, u64 val)
+{
+	if (vcpu->apic) {
+		vmon_lapic_set_cr8(vcpu, val);
+		set_bit(VMON_REQ_EVENT, &vcpu->requests);
+		return 1;
+	}
+	if (val < old) {
+		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+		return 0;
+	}
+	return 1;
+}
+
+/* Returns false if a request came in: the entry was abandoned. */
+static bool vmon_enter_guest(struct vmon_vcpu *vcpu)
 {
 	int gen;
 	bool xcr0_switch, pkru_switch;
@@ -125,8 +150,17 @@ static void vmon_enter_guest(struct vmon_vcpu *vcpu)
 
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	WRITE_ONCE(vcpu->mode, VMON_IN_GUEST);
-	/* Order the mode store before reading the flush generation. */
+	/*
+	 * Order the mode store before reading the flush generation and the
+	 * requests: a source that set a request after this point sees
+	 * IN_GUEST and sends the IPI that makes the guest exit at once.
+	 */
 	smp_mb();
+	if (READ_ONCE(vcpu->requests)) {
+		WRITE_ONCE(vcpu->mode, VMON_OUTSIDE_GUEST);
+		return false;
+	}
+	vmon_events_inject(vcpu);
 	gen = atomic_read(&vcpu->vm->tlb_flush_gen);
 	if (gen != vcpu->tlb_flush_gen) {
 		vcpu->tlb_flush_gen = gen;
@@ -171,6 +205,7 @@ static void vmon_enter_guest(struct vmon_vcpu *vcpu)
 	}
 	WRITE_ONCE(vcpu->mode, VMON_OUTSIDE_GUEST);
 	vcpu->stat.exits++;
+	return true;
 }
 
 static int vmon_run_loop(struct vmon_vcpu *vcpu)
@@ -185,6 +220,12 @@ static int vmon_run_loop(struct vmon_vcpu *vcpu)
 		}
 		cond_resched();
 
+		r = vmon_events_prepare(vcpu);
+		if (r <= 0)
+			return r;
+		if (vcpu->apic)
+			vmon_ops->set_cr8(vcpu, vmon_lapic_get_cr8(vcpu));
+
 		preempt_disable();
 		if (vmon_ops->vcpu_load)
 			vmon_ops->vcpu_load(vcpu, smp_processor_id());
@@ -196,7 +237,12 @@ static int vmon_run_loop(struct vmon_vcpu *vcpu)
 			continue;
 		}
 		guest_timing_enter_irqoff();
-		vmon_enter_guest(vcpu);
+		if (!vmon_enter_guest(vcpu)) {
+			guest_timing_exit_irqoff();
+			local_irq_enable();
+			preempt_enable();
+			continue;
+		}
 		/*
 		 * Take the host interrupt that caused the exit before closing
 		 * the guest-time window, so ticks that hit the guest are
@@ -209,6 +255,8 @@ static int vmon_run_loop(struct vmon_vcpu *vcpu)
 		preempt_enable();
 
 		r = vmon_ops->handle_exit(vcpu);
+		if (r > 0)
+			r = vmon_events_after_exit(vcpu);
 		if (r <= 0)
 			return r;
 	}
@@ -228,11 +276,13 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
 	/* No in-kernel APIC: kvm_run->cr8 is the TPR, as in KVM. */
-	if (run->cr8 > 15) {
-		r = -EINVAL;
-		goto out_sigset;
+	if (!vcpu->apic) {
+		if (run->cr8 > 15) {
+			r = -EINVAL;
+			goto out_sigset;
+		}
+		vmon_ops->set_cr8(vcpu, run->cr8);
 	}
-	vmon_ops->set_cr8(vcpu, run->cr8);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 
 	/* As in KVM: a pending I/O completes even with immediate_exit. */
@@ -252,8 +302,9 @@ out_sigset:
 		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
 		sigemptyset(&current->real_blocked);
 	}
-	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
-	run->cr8 = vmon_ops->get_cr(vcpu, 8);
+	vmon_events_save_run(vcpu);
+	run->cr8 = vcpu->apic ? vmon_lapic_get_cr8(vcpu) :
+				vmon_ops->get_cr(vcpu, 8);
 	run->apic_base = vcpu->apic_base;
 	return r;
 }

@@ -192,8 +192,11 @@ static long vmon_vcpu_set_fpu(struct vmon_vcpu *vcpu, unsigned long arg)
 
 static long vmon_vcpu_get_mp_state(struct vmon_vcpu *vcpu, unsigned long arg)
 {
-	struct kvm_mp_state mp = { .mp_state = vcpu->mp_state };
+	struct kvm_mp_state mp;
 
+	/* An INIT or SIPI that arrived is reflected, as in KVM. */
+	vmon_events_accept(vcpu);
+	mp.mp_state = vcpu->mp_state;
 	return copy_to_user((void __user *)arg, &mp, sizeof(mp)) ? -EFAULT : 0;
 }
 
@@ -204,10 +207,25 @@ static long vmon_vcpu_set_mp_state(struct vmon_vcpu *vcpu, unsigned long arg)
 	if (copy_from_user(&mp, (void __user *)arg, sizeof(mp)))
 		return -EFAULT;
 	/* Without an in-kernel local APIC, KVM accepts only RUNNABLE. */
-	if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
+	if (!vcpu->apic)
+		return mp.mp_state == KVM_MP_STATE_RUNNABLE ?
+		       (vcpu->mp_state = mp.mp_state, 0) : -EINVAL;
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		/* Kept as INIT_RECEIVED with the SIPI about to be taken. */
+		vcpu->mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		set_bit(VMON_REQ_SIPI, &vcpu->requests);
+		return 0;
+	case KVM_MP_STATE_RUNNABLE:
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_HALTED:
+		vcpu->mp_state = mp.mp_state;
+		set_bit(VMON_REQ_EVENT, &vcpu->requests);
+		return 0;
+	default:
 		return -EINVAL;
-	vcpu->mp_state = mp.mp_state;
-	return 0;
+	}
 }
 
 static long vmon_vcpu_set_signal_mask(struct vmon_vcpu *vcpu,

@@ -228,9 +228,7 @@ struct vmon_backend_ops {
 	 */
 	void (*inject_event)(struct vmon_vcpu *vcpu,
 			     const struct vmon_event *ev);
-	/* Being replaced by vmon_queue_exception(). */
-	void (*queue_exception)(struct vmon_vcpu *vcpu, u8 vector,
-				bool has_error, u32 error_code);
+
 	/* RFLAGS.IF set, no STI/MOV SS shadow, GIF set (SVM). */
 	bool (*interrupt_allowed)(struct vmon_vcpu *vcpu);
 	/* No NMI blocking, no shadow, GIF set. */
@@ -312,6 +310,7 @@ struct vmon_vm {
 	/* Bumped (under mmu_lock) when a vCPU TLB flush is needed. */
 	atomic_t tlb_flush_gen;			/* (a) */
 
+	unsigned long tss_addr;			/* (l) KVM_SET_TSS_ADDR */
 	/* Set once by KVM_CREATE_IRQCHIP, before any vCPU exists. */
 	void *irqchip;				/* (l) write, (a) read */
 
@@ -392,6 +391,7 @@ struct vmon_vcpu {
 	struct {
 		bool exc_pending;		/* queued, not yet delivered */
 		bool exc_injected;		/* delivery started (vectoring) */
+		bool exc_soft;			/* INT3/INTO: soft_len valid */
 		u8 exc_nr;
 		bool exc_has_error;
 		u32 exc_error;
@@ -421,6 +421,7 @@ enum {
 	VMON_REQ_EVENT,		/* re-evaluate interrupts (LAPIC, PIC, NMI) */
 	VMON_REQ_INIT,		/* INIT signal */
 	VMON_REQ_SIPI,		/* startup IPI, vector in sipi_vector */
+	VMON_REQ_TRIPLE_FAULT,	/* shutdown: KVM_EXIT_SHUTDOWN */
 };
 
 /* Core event services (events.c). */
@@ -435,7 +436,12 @@ void vmon_event_vectoring(struct vmon_vcpu *vcpu, const struct vmon_event *ev);
 int vmon_events_prepare(struct vmon_vcpu *vcpu);
 /* IRQs off, right before run(): hand the chosen event to the backend. */
 void vmon_events_inject(struct vmon_vcpu *vcpu);
+/* After handle_exit(): KVM_EXIT_IRQ_WINDOW_OPEN (0) or go on (1). */
+int vmon_events_after_exit(struct vmon_vcpu *vcpu);
+/* kvm_run's if_flag and ready_for_interrupt_injection on the way out. */
+void vmon_events_save_run(struct vmon_vcpu *vcpu);
 void vmon_events_reset(struct vmon_vcpu *vcpu);
+void vmon_events_accept(struct vmon_vcpu *vcpu);	/* INIT/SIPI now */
 long vmon_vcpu_interrupt(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_nmi(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_get_events(struct vmon_vcpu *vcpu, unsigned long arg);
@@ -470,6 +476,8 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io);
 int vmon_handle_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write,
 			  bool exec);
 int vmon_exit_hlt(struct vmon_vcpu *vcpu);
+/* Guest MOV to CR8 (already validated): > 0 re-enter, 0 SET_TPR exit. */
+int vmon_guest_set_cr8(struct vmon_vcpu *vcpu, u64 old, u64 val);
 int vmon_exit_shutdown(struct vmon_vcpu *vcpu);
 int vmon_exit_fail_entry(struct vmon_vcpu *vcpu, u64 reason);
 /* KVM_EXIT_INTERNAL_ERROR with suberror and up to 4 data words. */

@@ -393,7 +393,9 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 
 	memset(svm->db, 0, sizeof(svm->db));
 	svm->tsc_aux = 0;
-	svm->triple_fault = false;
+	svm->nmi_masked = false;
+	svm->awaiting_iret = false;
+	svm->nmi_singlestep = false;
 	svm->asid_gen = 0;	/* stale guest translations: new ASID */
 
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
@@ -719,40 +721,6 @@ static void svm_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset)
 	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
 }
 
-/*
- * One EVENTINJ slot: a second exception while one is pending (being
- * re-delivered from EXITINTINFO, or queued earlier in this exit) combines
- * as the architecture does: #DF, or shutdown on a fault during #DF.
- */
-void svm_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
-			 u32 error_code)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-	struct vmcb_control_area *c = &svm->vmcb->control;
-	u32 pending = c->event_inj;
-	int prev = -1, v;
-
-	if ((pending & SVM_EVTINJ_VALID) &&
-	    (pending & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_EXEPT)
-		prev = pending & SVM_EVTINJ_VEC_MASK;
-	v = vmon_exception_combine(prev, vector);
-	if (v < 0) {
-		c->event_inj = 0;
-		svm->triple_fault = true;
-		return;
-	}
-	if (v != vector)
-		error_code = 0;		/* #DF's error code is 0 */
-	vector = v;
-
-	/* Real mode pushes no error code; VMRUN rejects one there. */
-	has_error = vmon_exception_has_error(vector) &&
-		    (svm->vmcb->save.cr0 & X86_CR0_PE);
-	c->event_inj = vector | SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
-		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
-	c->event_inj_err = has_error ? error_code : 0;
-}
-
 /* IRQs off, on the CPU that runs next. */
 static void svm_flush_tlb(struct vmon_vcpu *vcpu)
 {
@@ -856,7 +824,6 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	struct vmcb_control_area *c = &vmcb->control;
 	int cpu = smp_processor_id();
 	bool guest_bp, tsc_aux;
-	u32 intinfo;
 
 	/* ASIDs are per CPU: a vCPU that moved needs one from its new CPU. */
 	if (svm->last_cpu != cpu) {
@@ -922,25 +889,7 @@ static void svm_run(struct vmon_vcpu *vcpu)
 		do_machine_check(&regs);
 	}
 
-	/*
-	 * An event whose delivery the exit interrupted is delivered again
-	 * on the next VMRUN. INTn, INT3 and INTO are not: RIP still points
-	 * at the instruction, which simply raises them again.
-	 */
-	c->event_inj = 0;
-	c->event_inj_err = 0;
-	intinfo = c->exit_int_info;
-	if (c->exit_code != SVM_EXIT_ERR && (intinfo & SVM_EXITINTINFO_VALID)) {
-		u32 type = intinfo & SVM_EXITINTINFO_TYPE_MASK;
-		u8 vec = intinfo & SVM_EXITINTINFO_VEC_MASK;
-
-		if (type != SVM_EXITINTINFO_TYPE_SOFT &&
-		    !(type == SVM_EXITINTINFO_TYPE_EXEPT &&
-		      (vec == BP_VECTOR || vec == OF_VECTOR))) {
-			c->event_inj = intinfo;
-			c->event_inj_err = c->exit_int_info_err;
-		}
-	}
+	svm_complete_events(vcpu);
 }
 
 static void svm_vcpu_reset(struct vmon_vcpu *vcpu)
@@ -972,7 +921,15 @@ const struct vmon_backend_ops vmon_svm_ops = {
 	.get_seg_base = svm_get_seg_base,
 	.set_tsc_offset = svm_set_tsc_offset,
 	.set_cr8 = svm_set_cr8,
-	.queue_exception = svm_queue_exception,
+	.inject_event = svm_inject_event,
+	.interrupt_allowed = svm_interrupt_allowed,
+	.nmi_allowed = svm_nmi_allowed,
+	.enable_irq_window = svm_enable_irq_window,
+	.enable_nmi_window = svm_enable_nmi_window,
+	.get_interrupt_shadow = svm_get_interrupt_shadow,
+	.set_interrupt_shadow = svm_set_interrupt_shadow,
+	.get_nmi_mask = svm_get_nmi_mask,
+	.set_nmi_mask = svm_set_nmi_mask,
 	.flush_tlb = svm_flush_tlb,
 	.run = svm_run,
 	.handle_exit = svm_handle_exit,

@@ -57,8 +57,12 @@ struct svm_vcpu {
 	u64 db[4];			/* (v) */
 	u64 tsc_aux;			/* (v) MSR_TSC_AUX for RDTSCP/RDPID */
 
-	/* A second fault while delivering a #DF: shut down, like hardware. */
-	bool triple_fault;		/* (v) */
+	/* NMI blocking, which the VMCB does not hold (svm_events.c). */
+	bool nmi_masked;		/* (v) injected NMI, IRET not done */
+	bool awaiting_iret;		/* (v) IRET at iret_rip intercepted */
+	u64 iret_rip;			/* (v) */
+	bool nmi_singlestep;		/* (v) TF set by us for a window */
+	bool nmi_ss_guest_tf;		/* (v) the guest's own TF then */
 };
 
 static inline struct svm_vcpu *to_svm(struct vmon_vcpu *vcpu)
@@ -75,8 +79,21 @@ void __svm_vmon_run(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
 
 /* svm.c: state helpers the exit handlers use. */
 void svm_reset_vmcb(struct vmon_vcpu *vcpu);
-void svm_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
-			 u32 error_code);
+
+/* svm_events.c */
+void svm_inject_event(struct vmon_vcpu *vcpu, const struct vmon_event *ev);
+void svm_complete_events(struct vmon_vcpu *vcpu);
+bool svm_interrupt_allowed(struct vmon_vcpu *vcpu);
+bool svm_nmi_allowed(struct vmon_vcpu *vcpu);
+void svm_enable_irq_window(struct vmon_vcpu *vcpu);
+void svm_enable_nmi_window(struct vmon_vcpu *vcpu);
+bool svm_nmi_singlestep_done(struct vmon_vcpu *vcpu);
+int svm_exit_vintr(struct vmon_vcpu *vcpu);
+int svm_exit_iret(struct vmon_vcpu *vcpu);
+u32 svm_get_interrupt_shadow(struct vmon_vcpu *vcpu);
+void svm_set_interrupt_shadow(struct vmon_vcpu *vcpu, u32 mask);
+bool svm_get_nmi_mask(struct vmon_vcpu *vcpu);
+void svm_set_nmi_mask(struct vmon_vcpu *vcpu, bool masked);
 int svm_get_cpu_mode(struct vmon_vcpu *vcpu);
 
 /* svm_exits.c */

@@ -38,7 +38,7 @@ static int svm_exit_mc(struct vmon_vcpu *vcpu)
 
 static int svm_exit_ud(struct vmon_vcpu *vcpu)
 {
-	svm_queue_exception(vcpu, UD_VECTOR, false, 0);
+	vmon_queue_exception(vcpu, UD_VECTOR, false, 0);
 	return 1;
 }
 
@@ -54,7 +54,7 @@ static int svm_exit_rdpmc(struct vmon_vcpu *vcpu)
 
 	if (idx > 3 || (s->cpl && (s->cr0 & X86_CR0_PE) &&
 			!(s->cr4 & X86_CR4_PCE))) {
-		svm_queue_exception(vcpu, GP_VECTOR, true, 0);
+		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
 	vcpu->regs[VMON_RAX] = 0;
@@ -69,13 +69,15 @@ static int svm_exit_rdpmc(struct vmon_vcpu *vcpu)
  */
 static int svm_exit_ac(struct vmon_vcpu *vcpu)
 {
-	svm_queue_exception(vcpu, AC_VECTOR, true, 0);
+	vmon_queue_exception(vcpu, AC_VECTOR, true, 0);
 	return 1;
 }
 
 static int svm_exit_db(struct vmon_vcpu *vcpu)
 {
-	svm_queue_exception(vcpu, DB_VECTOR, false, 0);
+	if (svm_nmi_singlestep_done(vcpu))
+		return 1;
+	vmon_queue_exception(vcpu, DB_VECTOR, false, 0);
 	return 1;
 }
 
@@ -160,7 +162,7 @@ static int svm_exit_dr(struct vmon_vcpu *vcpu)
 	bool to_dr;
 
 	if (svm->vmcb->save.cpl) {
-		svm_queue_exception(vcpu, GP_VECTOR, true, 0);
+		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
 	n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
@@ -187,9 +189,9 @@ static int svm_exit_dr(struct vmon_vcpu *vcpu)
 }
 
 /*
- * MOV to CR8 (also LOCK MOV CR0): intercepted as KVM does without an
- * in-kernel local APIC, so that lowering the TPR can be reported to
- * userspace (KVM_EXIT_SET_TPR, RIP past the MOV). Reads are not
+ * MOV to CR8 (also LOCK MOV CR0): intercepted so that the TPR reaches the
+ * in-kernel LAPIC, or, without one, so that lowering it can be reported
+ * to userspace (KVM_EXIT_SET_TPR, RIP past the MOV). Reads are not
  * intercepted: with V_INTR_MASKING the guest reads V_TPR.
  */
 static int svm_exit_write_cr8(struct vmon_vcpu *vcpu)
@@ -214,7 +216,7 @@ static int svm_exit_write_cr8(struct vmon_vcpu *vcpu)
 	}
 	val = vcpu->regs[gpr];
 	if (val & ~(u64)V_TPR_MASK) {
-		svm_queue_exception(vcpu, GP_VECTOR, true, 0);
+		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
 	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl &
@@ -222,11 +224,7 @@ static int svm_exit_write_cr8(struct vmon_vcpu *vcpu)
 	vcpu->rip += len;
 	if (mode != 64)
 		vcpu->rip = (u32)vcpu->rip;
-	if (val < old) {
-		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
-		return 0;
-	}
-	return 1;
+	return vmon_guest_set_cr8(vcpu, old, val);
 }
 
 /*
@@ -288,6 +286,8 @@ static const svm_exit_fn svm_exit_handlers[] = {
 	[SVM_EXIT_EXCP_BASE + AC_VECTOR]		= svm_exit_ac,
 	[SVM_EXIT_EXCP_BASE + DB_VECTOR]		= svm_exit_db,
 	[SVM_EXIT_HLT]					= svm_exit_hlt,
+	[SVM_EXIT_VINTR]				= svm_exit_vintr,
+	[SVM_EXIT_IRET]					= svm_exit_iret,
 	[SVM_EXIT_INVLPGA]				= svm_exit_ud,
 	[SVM_EXIT_IOIO]					= svm_exit_io,
 	[SVM_EXIT_MSR]					= svm_exit_msr,
@@ -324,7 +324,6 @@ int svm_handle_exit(struct vmon_vcpu *vcpu)
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
 	svm_exit_fn fn = svm_exit_handler(code);
-	int r;
 
 	if (unlikely(!fn)) {
 		u64 data[2] = { code, vcpu->cpu };
@@ -334,11 +333,5 @@ int svm_handle_exit(struct vmon_vcpu *vcpu)
 					KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
 					2, data);
 	}
-	r = fn(vcpu);
-	if (unlikely(svm->triple_fault)) {
-		/* A fault while delivering #DF: what the CPU calls shutdown. */
-		svm_reset_vmcb(vcpu);
-		return vmon_exit_shutdown(vcpu);
-	}
-	return r;
+	return fn(vcpu);
 }

@@ -197,7 +197,7 @@ static int vmx_missing(const char *what)
 int vmx_detect(void)
 {
 	bool true_ctls;
-	u64 feat, basic;
+	u64 feat, basic, cap;
 	u32 msr_pin, msr_proc, msr_exit, msr_entry;
 
 	if (!(cpuid_ecx(1) & BIT(5))) {
@@ -234,7 +234,8 @@ int vmx_detect(void)
 
 	/* Host interrupts and NMIs always leave the guest. */
 	if (!vmx_adjust_ctls(msr_pin, PIN_BASED_EXT_INTR_MASK |
-			     PIN_BASED_NMI_EXITING, 0, &vmx_caps.pin))
+			     PIN_BASED_NMI_EXITING, PIN_BASED_VIRTUAL_NMIS,
+			     &vmx_caps.pin))
 		return vmx_missing("external-interrupt and NMI exiting");
 	/*
 	 * Every port exits (no I/O bitmaps); CR8 accesses exit because
@@ -254,6 +255,12 @@ int vmx_detect(void)
 			     &vmx_caps.proc))
 		return vmx_missing("the basic processor-based controls");
 	vmx_caps.proc &= ~(CPU_BASED_USE_IO_BITMAPS & ~vmx_caps.proc);
+	/* The windows are switched on per entry (vmx_prepare_events). */
+	rdmsrl(msr_proc, cap);
+	if (!((cap >> 32) & CPU_BASED_INTR_WINDOW_EXITING))
+		return vmx_missing("interrupt-window exiting");
+	vmx_caps.nmi_window = (vmx_caps.pin & PIN_BASED_VIRTUAL_NMIS) &&
+			      ((cap >> 32) & CPU_BASED_NMI_WINDOW_EXITING);
 	if (!vmx_adjust_ctls(MSR_IA32_VMX_PROCBASED_CTLS2, 0,
 			     SECONDARY_EXEC_ENABLE_EPT |
 			     SECONDARY_EXEC_UNRESTRICTED_GUEST |
@@ -667,6 +674,7 @@ static void vmx_init_vmcs_controls(struct vmon_vcpu *vcpu)
 		proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_caps.pin);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.proc);
+	vmx->proc_ctl = vmx_caps.proc;
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_caps.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_caps.entry);
@@ -858,30 +866,6 @@ static void vmx_read_exit_info(struct vmx_vcpu *vmx, int r)
 		e->gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 }
 
-/*
- * An event whose delivery the exit interrupted is delivered again on the
- * next entry. Software interrupts and INT3/INTO/INT1 are not: RIP still
- * points at the instruction, which raises them again.
- */
-static void vmx_requeue_idt_event(struct vmx_vcpu *vmx)
-{
-	u32 info = vmx->exit.idt_info;
-	u32 type = info & VECTORING_INFO_TYPE_MASK;
-
-	if (!(info & VECTORING_INFO_VALID_MASK) || vmx->exit.vmfail ||
-	    (vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-		return;
-	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		return;
-	vmx->inject_info = info & (VECTORING_INFO_VECTOR_MASK |
-				   VECTORING_INFO_TYPE_MASK |
-				   VECTORING_INFO_DELIVER_CODE_MASK |
-				   VECTORING_INFO_VALID_MASK);
-	vmx->inject_err = vmx->exit.idt_err;
-	vmx->inject_len = 0;
-}
-
 /* Called with preemption and IRQs off, after vmx_vcpu_load() (vmon.h). */
 static void vmx_run(struct vmon_vcpu *vcpu)
 {
@@ -934,18 +918,8 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 		vmcs_write(HOST_FS_BASE, fs_base);
 	}
 
-	/*
-	 * RIP moved outside the guest: an instruction was emulated (or
-	 * userspace set RIP), so an STI/MOV SS shadow no longer applies.
-	 */
-	if (vmx->exit_rip != vcpu->rip) {
-		u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-
-		if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-			vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
-				   intr & ~(GUEST_INTR_STATE_STI |
-					    GUEST_INTR_STATE_MOV_SS));
-	}
+	/* Before RIP is written: the shadow check compares it. */
+	vmx_prepare_events(vcpu);
 	vmcs_write(GUEST_RIP, vcpu->rip);
 	vmcs_write(GUEST_RSP, vcpu->regs[VMON_RSP]);
 	vmcs_write(GUEST_RFLAGS, vcpu->rflags);
@@ -1046,7 +1020,7 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 
 		do_machine_check(&regs);
 	}
-	vmx_requeue_idt_event(vmx);
+	vmx_complete_events(vcpu);
 }
 
 /* Exits that are instruction intercepts: the length is valid. */
@@ -1127,7 +1101,15 @@ const struct vmon_backend_ops vmon_vmx_ops = {
 	.get_seg_base = vmx_get_seg_base,
 	.set_tsc_offset = vmx_set_tsc_offset,
 	.set_cr8 = vmx_set_cr8,
-	.queue_exception = vmx_queue_exception,
+	.inject_event = vmx_inject_event,
+	.interrupt_allowed = vmx_interrupt_allowed,
+	.nmi_allowed = vmx_nmi_allowed,
+	.enable_irq_window = vmx_enable_irq_window,
+	.enable_nmi_window = vmx_enable_nmi_window,
+	.get_interrupt_shadow = vmx_get_interrupt_shadow,
+	.set_interrupt_shadow = vmx_set_interrupt_shadow,
+	.get_nmi_mask = vmx_get_nmi_mask,
+	.set_nmi_mask = vmx_set_nmi_mask,
 	.flush_tlb = vmx_flush_tlb,
 	.vcpu_load = vmx_vcpu_load,
 	.run = vmx_run,

@@ -50,6 +50,7 @@ struct vmx_caps {
 	bool invept_single;	/* else global */
 	bool ept_ad;		/* accessed/dirty flags in EPT */
 	bool rdtscp;		/* "enable RDTSCP": guest TSC_AUX switched */
+	bool nmi_window;	/* virtual NMIs with NMI-window exiting */
 };
 
 extern struct vmx_caps vmx_caps;
@@ -112,8 +113,11 @@ struct vmx_vcpu {
 	u32 inject_info;		/* (v) 0: none */
 	u32 inject_err;			/* (v) */
 	u32 inject_len;			/* (v) soft events: insn length */
-	/* A second fault while delivering a #DF: shut down, like hardware. */
-	bool triple_fault;		/* (v) */
+	/* Interruptibility state, cached across exits (vmx_events.c). */
+	u32 intr_state;			/* (v) GUEST_INTERRUPTIBILITY_INFO */
+	bool irq_window;		/* (v) interrupt-window exiting wanted */
+	bool nmi_window;		/* (v) NMI-window exiting wanted */
+	u32 proc_ctl;			/* (v) CPU_BASED_VM_EXEC_CONTROL now */
 	/* PAE paging was (re)entered from outside: PDPTRs need reloading. */
 	bool pdptrs_dirty;		/* (v) */
 };
@@ -187,8 +191,6 @@ bool vmx_has_inout_info(void);
 
 /* vmx_state.c: guest state, shared with the exit handlers. */
 void vmx_reset_vcpu(struct vmon_vcpu *vcpu);
-void vmx_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
-			 u32 error_code);
 int vmx_get_cpu_mode(struct vmon_vcpu *vcpu);
 u64 vmx_get_cr(struct vmon_vcpu *vcpu, int cr);
 int vmx_get_cpl(struct vmon_vcpu *vcpu);
@@ -209,6 +211,21 @@ u64 vmx_get_seg_base(struct vmon_vcpu *vcpu, int seg);
 void vmx_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset);
 /* Log the guest state a failed entry was refused for. */
 void vmx_dump_guest_state(struct vmon_vcpu *vcpu, const char *why);
+
+/* vmx_events.c */
+void vmx_inject_event(struct vmon_vcpu *vcpu, const struct vmon_event *ev);
+void vmx_complete_events(struct vmon_vcpu *vcpu);
+void vmx_prepare_events(struct vmon_vcpu *vcpu);
+bool vmx_interrupt_allowed(struct vmon_vcpu *vcpu);
+bool vmx_nmi_allowed(struct vmon_vcpu *vcpu);
+void vmx_enable_irq_window(struct vmon_vcpu *vcpu);
+void vmx_enable_nmi_window(struct vmon_vcpu *vcpu);
+int vmx_exit_irq_window(struct vmon_vcpu *vcpu);
+int vmx_exit_nmi_window(struct vmon_vcpu *vcpu);
+u32 vmx_get_interrupt_shadow(struct vmon_vcpu *vcpu);
+void vmx_set_interrupt_shadow(struct vmon_vcpu *vcpu, u32 mask);
+bool vmx_get_nmi_mask(struct vmon_vcpu *vcpu);
+void vmx_set_nmi_mask(struct vmon_vcpu *vcpu, bool masked);
 
 /* vmx_exits.c */
 int vmx_handle_exit(struct vmon_vcpu *vcpu);

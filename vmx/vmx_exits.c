@@ -29,7 +29,7 @@ static int vmx_exit_host_event(struct vmon_vcpu *vcpu)
 
 static int vmx_exit_ud(struct vmon_vcpu *vcpu)
 {
-	vmx_queue_exception(vcpu, UD_VECTOR, false, 0);
+	vmon_queue_exception(vcpu, UD_VECTOR, false, 0);
 	return 1;
 }
 
@@ -81,7 +81,7 @@ static int vmx_exit_triple_fault(struct vmon_vcpu *vcpu)
  */
 static int vmx_exit_rdpmc(struct vmon_vcpu *vcpu)
 {
-	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+	vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 	return 1;
 }
 
@@ -179,7 +179,7 @@ static int vmx_exit_cr(struct vmon_vcpu *vcpu)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = vmx->exit.qual;
 	int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
-	u64 val;
+	u64 val, old;
 	int r = 0;
 
 	switch (type) {
@@ -201,16 +201,13 @@ static int vmx_exit_cr(struct vmon_vcpu *vcpu)
 			break;
 		case 8:
 			/*
-			 * No in-kernel APIC: a lowered TPR is reported to
-			 * userspace (KVM_EXIT_SET_TPR, RIP past the MOV).
+			 * The core decides: the in-kernel LAPIC's TPR, or
+			 * KVM_EXIT_SET_TPR (RIP past the MOV) without one.
 			 */
 			r = vmx_skip(vcpu);
-			if (r > 0 && val < vmx->cr8) {
-				vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
-				r = 0;
-			}
+			old = vmx->cr8;
 			vmx->cr8 = val;
-			return r;
+			return r > 0 ? vmon_guest_set_cr8(vcpu, old, val) : r;
 		default:
 			return vmx_exit_unexpected(vcpu);
 		}
@@ -229,7 +226,7 @@ static int vmx_exit_cr(struct vmon_vcpu *vcpu)
 		break;
 	}
 	if (r) {
-		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
 	return vmx_skip(vcpu);
@@ -269,7 +266,7 @@ static int vmx_exit_dr(struct vmon_vcpu *vcpu)
 		vmx->db[dr] = val;
 	} else {
 		if (val >> 32) {
-			vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+			vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 			return 1;
 		}
 		if (dr == 6) {
@@ -314,6 +311,8 @@ static int (*const vmx_exit_handlers[])(struct vmon_vcpu *) = {
 	[EXIT_REASON_EXCEPTION_NMI]		= vmx_exit_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= vmx_exit_host_event,
 	[EXIT_REASON_TRIPLE_FAULT]		= vmx_exit_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= vmx_exit_irq_window,
+	[EXIT_REASON_NMI_WINDOW]		= vmx_exit_nmi_window,
 	[EXIT_REASON_INIT_SIGNAL]		= vmx_exit_host_event,
 	[EXIT_REASON_CPUID]			= vmx_exit_cpuid,
 	[EXIT_REASON_HLT]			= vmx_exit_hlt,
@@ -367,7 +366,6 @@ int vmx_handle_exit(struct vmon_vcpu *vcpu)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 reason = vmx->exit.reason;
 	vmx_exit_fn fn = NULL;
-	int r;
 
 	if (unlikely(vmx->exit.vmfail))
 		return vmx_exit_vmfail(vcpu);
@@ -382,11 +380,5 @@ int vmx_handle_exit(struct vmon_vcpu *vcpu)
 	}
 	if ((u16)reason < ARRAY_SIZE(vmx_exit_handlers))
 		fn = vmx_exit_handlers[(u16)reason];
-	r = fn ? fn(vcpu) : vmx_exit_unexpected(vcpu);
-	if (unlikely(vmx->triple_fault)) {
-		/* A fault while delivering #DF: what the CPU calls shutdown. */
-		vmx_reset_vcpu(vcpu);
-		return vmon_exit_shutdown(vcpu);
-	}
-	return r;
+	return fn ? fn(vcpu) : vmx_exit_unexpected(vcpu);
 }

@@ -565,42 +565,6 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 /* ------------------------------------------------------------------ */
 /* Events                                                              */
 
-/*
- * One injection slot: a second exception while one is pending (being
- * re-delivered from IDT-vectoring information, or queued earlier in this
- * exit) combines as the architecture does: #DF, or shutdown on a fault
- * during #DF.
- */
-void vmx_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
-			 u32 error_code)
-{
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 pending = vmx->inject_info;
-	int prev = -1, v;
-
-	if ((pending & INTR_INFO_VALID_MASK) &&
-	    (pending & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION)
-		prev = pending & INTR_INFO_VECTOR_MASK;
-	v = vmon_exception_combine(prev, vector);
-	if (v < 0) {
-		vmx->inject_info = 0;
-		vmx->triple_fault = true;
-		return;
-	}
-	if (v != vector)
-		error_code = 0;		/* #DF's error code is 0 */
-	vector = v;
-
-	/* Real mode pushes no error code; entry rejects one there. */
-	has_error = vmon_exception_has_error(vector) &&
-		    (vmx->cr0 & X86_CR0_PE);
-	vmx->inject_info = vector | INTR_TYPE_HARD_EXCEPTION |
-			   INTR_INFO_VALID_MASK |
-			   (has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
-	vmx->inject_err = has_error ? error_code : 0;
-	vmx->inject_len = 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Reset                                                               */
 
@@ -629,7 +593,9 @@ void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 	memset(vmx->db, 0, sizeof(vmx->db));
 	vmx->dr6 = VMX_RESET_DR6;
 	vmx->inject_info = 0;
-	vmx->triple_fault = false;
+	vmx->intr_state = 0;
+	vmx->irq_window = false;
+	vmx->nmi_window = false;
 	vmx->need_flush = true;
 
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));

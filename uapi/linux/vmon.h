@@ -28,7 +28,11 @@ struct vmon_vcpu_stats {
 	__u64 tdp_faults;	/* nested page faults taken */
 	__u64 halt_exits;	/* KVM_EXIT_HLT given to userspace */
 	__u64 signal_exits;	/* KVM_RUN ended by a pending signal */
-	__u64 reserved[10];	/* zero; room for more counters */
+	__u64 halt_wakeups;	/* in-kernel HLT: times the vCPU slept */
+	__u64 irq_injections;	/* external interrupts injected */
+	__u64 nmi_injections;	/* NMIs injected */
+	__u64 irq_window_exits;	/* KVM_EXIT_IRQ_WINDOW_OPEN given */
+	__u64 reserved[6];	/* zero; room for more counters */
 };
 
 #define VMON_GET_VCPU_STATS	_IOR(VMONIO, 0x00, struct vmon_vcpu_stats)

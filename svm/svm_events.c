@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM half of event injection: EVENTINJ, EXITINTINFO, the interrupt and
+ * NMI windows. The core (module/events.c) decides what to inject; this
+ * file only speaks the VMCB's encoding.
+ *
+ * Facts relied on (AMD APM vol. 2, 15.20-15.21):
+ *  - EVENTINJ is consumed by the next VMRUN; an event whose delivery an
+ *    intercept interrupted comes back in EXITINTINFO.
+ *  - SVM has no NMI-blocking bit in the VMCB (without vNMI): after an
+ *    NMI is injected the guest blocks NMIs until its IRET completes. We
+ *    track that, intercept IRET, and single-step over the IRET when an
+ *    NMI is waiting, so the next NMI lands after the IRET, not on it.
+ *  - A virtual interrupt (V_IRQ) with the VINTR intercept exits exactly
+ *    when the guest could take an interrupt: the interrupt window.
+ */
+#include <linux/kvm_host.h>
+#include <asm/svm.h>
+#include <asm/trapnr.h>
+#include "vmon.h"
+#include "svm.h"
+
+static void svm_intercept(struct svm_vcpu *svm, int bit, bool on)
+{
+	u32 *w = &svm->vmcb->control.intercepts[bit / 32];
+
+	if (on)
+		*w |= BIT(bit % 32);
+	else
+		*w &= ~BIT(bit % 32);
+}
+
+/* An STI/MOV SS shadow still applies only if RIP did not move since. */
+static bool svm_in_shadow(struct vmon_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	return (vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK) &&
+	       vmcb->save.rip == vcpu->rip;
+}
+
+void svm_inject_event(struct vmon_vcpu *vcpu, const struct vmon_event *ev)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	bool err = false;
+	u32 type;
+
+	switch (ev->type) {
+	case VMON_EV_NMI:
+		type = SVM_EVTINJ_TYPE_NMI;
+		svm->nmi_masked = true;
+		svm_intercept(svm, INTERCEPT_IRET, true);
+		break;
+	case VMON_EV_EXCEPTION:
+		type = SVM_EVTINJ_TYPE_EXEPT;
+		/* Real mode pushes no error code; VMRUN rejects one there. */
+		err = ev->has_error && (svm->vmcb->save.cr0 & X86_CR0_PE);
+		break;
+	case VMON_EV_SOFT_EXC:
+	case VMON_EV_SOFT_INT:
+		/*
+		 * Without NRIP-save the CPU pushes the VMCB's RIP: point it
+		 * past the instruction, as if it had executed.
+		 */
+		vcpu->rip += ev->insn_len;
+		c->next_rip = vcpu->rip;
+		type = ev->type == VMON_EV_SOFT_INT ? SVM_EVTINJ_TYPE_SOFT :
+						      SVM_EVTINJ_TYPE_EXEPT;
+		break;
+	case VMON_EV_EXTINT:
+	default:
+		type = SVM_EVTINJ_TYPE_INTR;
+		break;
+	}
+	c->event_inj = ev->vector | SVM_EVTINJ_VALID | type |
+		       (err ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj_err = err ? ev->error_code : 0;
+}
+
+/*
+ * After #VMEXIT (IRQs off): hand back an event whose delivery was cut
+ * short, and notice an IRET that completed. INTn, INT3 and INTO are not
+ * handed back: RIP still points at the instruction, which raises them
+ * again.
+ */
+void svm_complete_events(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u32 info = c->exit_int_info;
+	struct vmon_event ev = { 0 };
+
+	if (svm->awaiting_iret && svm->vmcb->save.rip != svm->iret_rip) {
+		svm->awaiting_iret = false;
+		svm->nmi_masked = false;
+	}
+	c->event_inj = 0;
+	c->event_inj_err = 0;
+	if (c->exit_code == SVM_EXIT_ERR || !(info & SVM_EXITINTINFO_VALID))
+		return;
+
+	ev.vector = info & SVM_EXITINTINFO_VEC_MASK;
+	switch (info & SVM_EXITINTINFO_TYPE_MASK) {
+	case SVM_EXITINTINFO_TYPE_INTR:
+		ev.type = VMON_EV_EXTINT;
+		break;
+	case SVM_EXITINTINFO_TYPE_NMI:
+		/* Not delivered: blocking starts again when it is. */
+		ev.type = VMON_EV_NMI;
+		svm->nmi_masked = false;
+		svm_intercept(svm, INTERCEPT_IRET, false);
+		break;
+	case SVM_EXITINTINFO_TYPE_EXEPT:
+		if (ev.vector == BP_VECTOR || ev.vector == OF_VECTOR)
+			return;
+		ev.type = VMON_EV_EXCEPTION;
+		ev.has_error = info & SVM_EXITINTINFO_VALID_ERR;
+		ev.error_code = c->exit_int_info_err;
+		break;
+	default:
+		return;
+	}
+	vmon_event_vectoring(vcpu, &ev);
+}
+
+bool svm_interrupt_allowed(struct vmon_vcpu *vcpu)
+{
+	return (vcpu->rflags & X86_EFLAGS_IF) && !svm_in_shadow(vcpu);
+}
+
+bool svm_nmi_allowed(struct vmon_vcpu *vcpu)
+{
+	return !to_svm(vcpu)->nmi_masked && !svm_in_shadow(vcpu);
+}
+
+void svm_enable_irq_window(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	/* A dummy virtual interrupt that no TPR can hold back. */
+	c->int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK;
+	c->int_vector = 0;
+	svm_intercept(svm, INTERCEPT_VINTR, true);
+}
+
+/* Single-step one instruction (the IRET, or the one in a shadow). */
+static void svm_nmi_singlestep(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->nmi_singlestep)
+		return;
+	svm->nmi_singlestep = true;
+	svm->nmi_ss_guest_tf = vcpu->rflags & X86_EFLAGS_TF;
+	vcpu->rflags |= X86_EFLAGS_TF;
+}
+
+void svm_enable_nmi_window(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->awaiting_iret || (!svm->nmi_masked && svm_in_shadow(vcpu)))
+		svm_nmi_singlestep(vcpu);
+	else if (svm->nmi_masked)
+		svm_intercept(svm, INTERCEPT_IRET, true);
+}
+
+/* #DB from the single-step above: not the guest's; the window is open. */
+bool svm_nmi_singlestep_done(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (!svm->nmi_singlestep)
+		return false;
+	svm->nmi_singlestep = false;
+	if (!svm->nmi_ss_guest_tf)
+		vcpu->rflags &= ~X86_EFLAGS_TF;
+	svm->vmcb->save.dr6 &= ~DR6_BS;
+	if (svm->awaiting_iret) {
+		svm->awaiting_iret = false;
+		svm->nmi_masked = false;
+	}
+	return true;
+}
+
+int svm_exit_vintr(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->vmcb->control.int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+	svm_intercept(svm, INTERCEPT_VINTR, false);
+	return 1;
+}
+
+/* IRET intercepted before it runs: NMIs unblock once it completes. */
+int svm_exit_iret(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm_intercept(svm, INTERCEPT_IRET, false);
+	svm->awaiting_iret = true;
+	svm->iret_rip = vcpu->rip;
+	return 1;
+}
+
+u32 svm_get_interrupt_shadow(struct vmon_vcpu *vcpu)
+{
+	return svm_in_shadow(vcpu) ?
+	       KVM_X86_SHADOW_INT_STI | KVM_X86_SHADOW_INT_MOV_SS : 0;
+}
+
+void svm_set_interrupt_shadow(struct vmon_vcpu *vcpu, u32 mask)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	if (mask) {
+		vmcb->control.int_state |= SVM_INTERRUPT_SHADOW_MASK;
+		/* The shadow belongs to the current instruction. */
+		vmcb->save.rip = vcpu->rip;
+	} else {
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+	}
+}
+
+bool svm_get_nmi_mask(struct vmon_vcpu *vcpu)
+{
+	return to_svm(vcpu)->nmi_masked;
+}
+
+void svm_set_nmi_mask(struct vmon_vcpu *vcpu, bool masked)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->nmi_masked = masked;
+	svm->awaiting_iret = false;
+	svm_intercept(svm, INTERCEPT_IRET, masked);
+}
