@@ -56,6 +56,18 @@ static long vmon_vm_create_vcpu(struct vmon_vm *vm, unsigned long id)
 	return vmon_create_vcpu(vm, (u32)id);
 }
 
+/*
+ * KVM_SET_TSS_ADDR: the three pages KVM's VMX backend needs to run real
+ * mode without unrestricted guest. vmon requires unrestricted guest (and
+ * SVM needs nothing), so the address is only recorded; like KVM on AMD,
+ * any value is accepted.
+ */
+static long vmon_vm_set_tss_addr(struct vmon_vm *vm, unsigned long addr)
+{
+	vm->tss_addr = addr;
+	return 0;
+}
+
 static long vmon_vm_check_extension(struct vmon_vm *vm, unsigned long arg)
 {
 	return vmon_check_extension(vm, arg);
@@ -67,6 +79,7 @@ static const struct vmon_ioctl_desc vmon_vm_ioctls[] = {
 		   VMON_LOCK_SLOTS),
 	VMON_IOCTL(KVM_CHECK_EXTENSION, vmon_vm_check_extension,
 		   VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_SET_TSS_ADDR, vmon_vm_set_tss_addr, VMON_LOCK_VM),
 	VMON_IOCTL(KVM_CREATE_IRQCHIP, vmon_vm_create_irqchip, VMON_LOCK_VM),
 	/* Interrupt sources: their own locking, callable while vCPUs run. */
 	VMON_IOCTL(KVM_IRQ_LINE, vmon_vm_irq_line, VMON_LOCK_NONE),
