@@ -23,6 +23,8 @@
 #define VMON_1_ECX (F(XMM3) | F(PCLMULQDQ) | F(SSSE3) | F(FMA) | F(CX16) | \
 		    F(XMM4_1) | F(XMM4_2) | F(MOVBE) | F(POPCNT) | F(AES) | \
 		    F(XSAVE) | F(AVX) | F(F16C) | F(RDRAND))
+/* Emulated by the in-kernel LAPIC whatever the host has, as in KVM. */
+#define VMON_1_ECX_EMULATED F(X2APIC)
 #define VMON_1_EDX (F(FPU) | F(VME) | F(DE) | F(PSE) | F(TSC) | F(MSR) | \
 		    F(PAE) | F(CX8) | F(APIC) | F(SEP) | F(PGE) | F(CMOV) | \
 		    F(PAT) | F(PSE36) | F(CLFLUSH) | F(MMX) | F(FXSR) | \
@@ -110,7 +112,8 @@ static int vmon_fill_supported(struct vmon_cpuid_buf *b)
 	if (r)
 		return r;
 	e->ebx &= 0x0000ffff;		/* APIC ID and CPU count are per VM */
-	e->ecx = (e->ecx & VMON_1_ECX) | BIT(X86_FEATURE_HYPERVISOR & 31);
+	e->ecx = (e->ecx & VMON_1_ECX) | VMON_1_ECX_EMULATED |
+		 BIT(X86_FEATURE_HYPERVISOR & 31);
 	e->edx &= VMON_1_EDX;
 	if (!xcr0)
 		e->ecx &= ~(F(XSAVE) | F(AVX));

@@ -65,6 +65,15 @@ long vmon_check_extension(struct vmon_vm *vm, long ext)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
+	/* The in-kernel irqchip and what feeds it. */
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQ_ROUTING:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(long, num_online_cpus(), VMON_MAX_VCPUS);
