@@ -36,8 +36,17 @@ void vt_write_desc(void *gdt, const struct kvm_segment *s);
 /* From lib/guest_entry.S. */
 extern char vt_exc_stubs[];
 extern char vt_guest_return[];
+extern char vt_ap_tramp_start[], vt_ap_tramp_end[];
+extern u64 vt_ap_cr3;
+extern struct { u16 limit; u64 base; } __attribute__((packed))
+	vt_ap_gdtr, vt_ap_idtr;
+extern u64 vt_ap_stacks[VT_MAX_VCPUS];
+extern u64 vt_ap_entries[VT_MAX_VCPUS];
 #define VT_EXC_STUB_SIZE 16
-#define VT_NR_EXC	32
+#define VT_NR_VECTORS	256
+
+/* The guest's handlers (each VM has its own copy of this array). */
+vt_handler_t vt_guest_handlers[VT_NR_VECTORS];
 
 /* A 64-bit IDT gate descriptor. */
 struct idt_gate {
@@ -158,9 +167,12 @@ static void build_descriptor_tables(struct vt_vm *vm)
 	vt_write_desc(gpa2hva(vm, vm->gdt), &data64);
 	vt_write_desc(gpa2hva(vm, vm->gdt), &tss);
 
-	/* Every exception reports itself to the host as UCALL_EXCEPTION. */
+	/*
+	 * Every vector goes through vt_guest_dispatch(): a handler the test
+	 * installed, or a UCALL_EXCEPTION report to the host.
+	 */
 	idt = gpa2hva(vm, vm->idt);
-	for (v = 0; v < VT_NR_EXC; v++) {
+	for (v = 0; v < VT_NR_VECTORS; v++) {
 		u64 h = (u64)(uintptr_t)vt_exc_stubs + v * VT_EXC_STUB_SIZE;
 
 		idt[v] = (struct idt_gate){
@@ -214,7 +226,7 @@ struct vt_vcpu *vm_vcpu_add(struct vt_vm *vm, u32 id, void *guest_code)
 	sregs.gdt.base = vm->gdt;
 	sregs.gdt.limit = GDT_SIZE - 1;
 	sregs.idt.base = vm->idt;
-	sregs.idt.limit = VT_NR_EXC * 16 - 1;
+	sregs.idt.limit = VT_NR_VECTORS * 16 - 1;
 	sregs.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE |
 		    X86_CR0_WP | X86_CR0_PG;
 	sregs.cr3 = vm->pml4;
@@ -234,4 +246,75 @@ struct vt_vcpu *vm_vcpu_add(struct vt_vm *vm, u32 id, void *guest_code)
 	regs.rflags = 2;
 	vcpu_regs_set(vcpu, &regs);
 	return vcpu;
+}
+
+/* ------------------------------------------------------------------ */
+/* Guest interrupt and exception handlers.                            */
+
+void vt_guest_dispatch(struct vt_regs *regs)
+{
+	vt_handler_t h = vt_guest_handlers[regs->vector & 0xff];
+
+	if (h) {
+		h(regs);
+		return;
+	}
+	vt_guest_exception(&regs->vector);
+}
+
+void vm_install_handler(struct vt_vm *vm, u8 vector, vt_handler_t handler)
+{
+	VT_ASSERT(vm->long_mode, "needs a vm_create() VM");
+	((vt_handler_t *)gpa2hva(vm, (u64)(uintptr_t)vt_guest_handlers))
+		[vector] = handler;
+}
+
+/* ------------------------------------------------------------------ */
+/* Application processors.                                            */
+
+u8 vm_ap_trampoline_install(struct vt_vm *vm, u64 page)
+{
+	size_t len = vt_ap_tramp_end - vt_ap_tramp_start;
+
+	VT_ASSERT(vm->long_mode, "needs a vm_create() VM");
+	VT_ASSERT(!(page & (PAGE_SIZE - 1)) && page && page < 0x100000,
+		  "the SIPI page must be 4 KiB aligned below 1 MiB");
+	VT_ASSERT(len <= PAGE_SIZE, "trampoline of %zu bytes", len);
+	memcpy(gpa2hva(vm, page), vt_ap_tramp_start, len);
+	*(u64 *)gpa2hva(vm, (u64)(uintptr_t)&vt_ap_cr3) = vm->pml4;
+	vt_ap_gdtr.limit = GDT_SIZE - 1;
+	vt_ap_gdtr.base = vm->gdt;
+	vt_ap_idtr.limit = VT_NR_VECTORS * 16 - 1;
+	vt_ap_idtr.base = vm->idt;
+	memcpy(gpa2hva(vm, (u64)(uintptr_t)&vt_ap_gdtr), &vt_ap_gdtr,
+	       sizeof(vt_ap_gdtr));
+	memcpy(gpa2hva(vm, (u64)(uintptr_t)&vt_ap_idtr), &vt_ap_idtr,
+	       sizeof(vt_ap_idtr));
+	return page >> 12;
+}
+
+struct vt_vcpu *vm_ap_add(struct vt_vm *vm, u32 id, void *guest_code)
+{
+	struct vt_vcpu *vcpu;
+	u64 stack;
+
+	VT_ASSERT(vm->long_mode, "needs a vm_create() VM");
+	vcpu = vcpu_create_bare(vm, id);
+	vcpu_set_cpuid(vcpu, vt_supported_cpuid());
+	stack = vm_alloc(vm, STACK_SIZE, PAGE_SIZE);
+	vcpu->stack_top = stack + STACK_SIZE;
+	((u64 *)gpa2hva(vm, (u64)(uintptr_t)vt_ap_stacks))[id] =
+		vcpu->stack_top;
+	((u64 *)gpa2hva(vm, (u64)(uintptr_t)vt_ap_entries))[id] =
+		(u64)(uintptr_t)guest_code;
+	return vcpu;
+}
+
+void vm_create_irqchip(struct vt_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < VT_MAX_VCPUS; i++)
+		VT_ASSERT(!vm->vcpus[i], "KVM_CREATE_IRQCHIP before any vCPU");
+	VT_IOCTL(vm->fd, KVM_CREATE_IRQCHIP, 0);
 }

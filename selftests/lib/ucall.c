@@ -127,6 +127,11 @@ void __vt_ucall_check(const char *file, int line, const struct ucall *uc)
 		__vt_fail(file, line, "guest assertion at %s:%llu: %s",
 			  uc->file, (unsigned long long)uc->line, uc->expr);
 	}
+	if (uc->cmd == UCALL_EXCEPTION && v >= 32)
+		__vt_fail(file, line,
+			  "unexpected guest interrupt, vector %llu, at rip 0x%llx",
+			  (unsigned long long)v,
+			  (unsigned long long)uc->args[2]);
 	if (uc->cmd == UCALL_EXCEPTION)
 		__vt_fail(file, line,
 			  "guest exception %s (vector %llu) error 0x%llx at rip 0x%llx, cr2 0x%llx",

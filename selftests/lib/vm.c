@@ -3,8 +3,11 @@
  * vmtest host side: device, VMs, memslots, vCPUs, running and exits.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -497,10 +500,104 @@ int __vcpu_run(struct vt_vcpu *vcpu)
 	return ioctl(vcpu->fd, KVM_RUN, 0);
 }
 
+u64 vt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void vt_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* SIGUSR2 only interrupts KVM_RUN (no SA_RESTART); nothing to do. */
+static void vt_kick_handler(int sig)
+{
+}
+
+static void vt_kick_install(void)
+{
+	static bool done;
+	struct sigaction sa = { .sa_handler = vt_kick_handler };
+
+	if (done)
+		return;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	done = true;
+}
+
+static void vt_fail_stuck(struct vt_vcpu *vcpu, const char *why)
+{
+	struct kvm_regs regs;
+	struct kvm_mp_state mp = { .mp_state = 0xff };
+
+	memset(&regs, 0, sizeof(regs));
+	ioctl(vcpu->fd, KVM_GET_REGS, &regs);
+	ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp);
+	VT_FAIL("vCPU %u %s: rip 0x%llx rflags 0x%llx mp_state %u", vcpu->id,
+		why, (unsigned long long)regs.rip,
+		(unsigned long long)regs.rflags, mp.mp_state);
+}
+
+/*
+ * A KVM_RUN bounded by vcpu->run_timeout_ms: a thread-directed POSIX
+ * timer sends SIGUSR2 at the deadline and every 50 ms after it (a signal
+ * that lands just before the vCPU enters the guest would be lost).
+ */
+static int vcpu_run_bounded(struct vt_vcpu *vcpu, bool *timed_out)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGUSR2,
+	};
+	struct itimerspec its = {
+		.it_value = { vcpu->run_timeout_ms / 1000,
+			      (vcpu->run_timeout_ms % 1000) * 1000000L },
+		.it_interval = { 0, 50 * 1000000L },
+	};
+	u64 deadline;
+	timer_t t;
+	int r, err;
+
+	vt_kick_install();
+	sev._sigev_un._tid = syscall(SYS_gettid);
+	VT_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &t), "timer_create: %s",
+		  strerror(errno));
+	deadline = vt_now_ns() + vcpu->run_timeout_ms * 1000000ULL;
+	timer_settime(t, 0, &its, NULL);
+	r = __vcpu_run(vcpu);
+	err = errno;
+	timer_delete(t);
+	*timed_out = r && err == EINTR && vt_now_ns() >= deadline;
+	errno = err;
+	return r;
+}
+
 void vcpu_run(struct vt_vcpu *vcpu)
 {
-	int r = __vcpu_run(vcpu);
+	bool timed_out = false;
+	int r;
 
+	if (vcpu->run_timeout_ms)
+		r = vcpu_run_bounded(vcpu, &timed_out);
+	else
+		r = __vcpu_run(vcpu);
+	if (r && errno == EINTR && vcpu->thread_abort)
+		vt_fail_stuck(vcpu, "did not finish in time");
+	if (timed_out) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "still in KVM_RUN after %u ms",
+			 vcpu->run_timeout_ms);
+		vt_fail_stuck(vcpu, why);
+	}
 	if (r)
 		VT_FAIL("KVM_RUN returned %d: %s (errno %d), exit_reason %u (%s)",
 			r, strerror(errno), errno, vcpu->run->exit_reason,
@@ -591,4 +688,60 @@ void __vcpu_assert_mmio(const char *file, int line, struct vt_vcpu *vcpu,
 	__vt_fail(file, line, "expected MMIO %s gpa 0x%llx len %u, got %s",
 		  is_write ? "write" : "read", (unsigned long long)gpa, len,
 		  buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* vCPU threads.                                                      */
+
+static void *vcpu_thread_fn(void *arg)
+{
+	struct vt_vcpu *vcpu = arg;
+	struct ucall uc;
+
+	for (;;) {
+		switch (vcpu_run_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			vcpu->last_sync = uc.args[0];
+			__atomic_add_fetch(&vcpu->nr_syncs, 1, __ATOMIC_SEQ_CST);
+			break;
+		case UCALL_DONE:
+			return NULL;
+		default:
+			VT_FAIL("vCPU %u: unexpected ucall %llu", vcpu->id,
+				(unsigned long long)uc.cmd);
+		}
+	}
+}
+
+void vcpu_thread_start(struct vt_vcpu *vcpu)
+{
+	int r;
+
+	vt_kick_install();
+	VT_ASSERT(!vcpu->thread_started, "vCPU %u has a thread", vcpu->id);
+	r = pthread_create(&vcpu->thread, NULL, vcpu_thread_fn, vcpu);
+	VT_ASSERT(!r, "pthread_create: %s", strerror(r));
+	vcpu->thread_started = true;
+}
+
+void vcpu_thread_join(struct vt_vcpu *vcpu, unsigned int timeout_ms)
+{
+	struct timespec ts;
+	u64 until;
+
+	VT_ASSERT(vcpu->thread_started, "vCPU %u has no thread", vcpu->id);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	until = ts.tv_sec * 1000000000ULL + ts.tv_nsec +
+		timeout_ms * 1000000ULL;
+	ts.tv_sec = until / 1000000000ULL;
+	ts.tv_nsec = until % 1000000000ULL;
+	if (pthread_timedjoin_np(vcpu->thread, NULL, &ts)) {
+		/* The thread fails the test itself, with its vCPU's state. */
+		vcpu->thread_abort = true;
+		for (;;) {
+			pthread_kill(vcpu->thread, SIGUSR2);
+			vt_sleep_ms(50);
+		}
+	}
+	vcpu->thread_started = false;
 }

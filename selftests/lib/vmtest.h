@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <pthread.h>
 #include <linux/kvm.h>
 
 typedef uint8_t u8;
@@ -84,7 +85,7 @@ const struct kvm_cpuid_entry2 *vt_cpuid_find(const struct kvm_cpuid2 *c,
 /* VMs, memory, vCPUs.                                                */
 
 #define VT_MAX_REGIONS	16
-#define VT_MAX_VCPUS	8
+#define VT_MAX_VCPUS	8	/* also VT_AP_MAX in guest_entry.S */
 
 struct vt_region {
 	bool used;
@@ -119,6 +120,16 @@ struct vt_vcpu {
 	struct kvm_run *run;
 	size_t run_size;
 	u64 stack_top;		/* long mode: initial RSP + 8 */
+
+	/* 0: KVM_RUN may block forever; else vcpu_run() fails after this. */
+	unsigned int run_timeout_ms;
+
+	/* vcpu_thread_start(): the host thread running this vCPU. */
+	pthread_t thread;
+	bool thread_started;
+	volatile bool thread_abort;	/* join timed out: fail in place */
+	volatile u64 nr_syncs;		/* GUEST_SYNCs seen by the thread */
+	volatile u64 last_sync;		/* the last GUEST_SYNC value */
 };
 
 /* A VM with no memory and no vCPU. */
@@ -178,6 +189,30 @@ void vcpu_setup_pm32(struct vt_vcpu *vcpu, u64 gdt_gpa, u64 load_gpa,
 struct vt_vm *vm_create_with_blob(u64 mem_size, const void *code,
 				  size_t len, u64 gpa);
 
+/*
+ * KVM_CREATE_IRQCHIP (LAPICs, IOAPIC, PICs in the kernel); must come
+ * before the first vCPU.
+ */
+void vm_create_irqchip(struct vt_vm *vm);
+
+/*
+ * Application processors of a vm_create() VM. The trampoline goes to
+ * @page (4 KiB aligned, below 1 MiB) and the function returns the SIPI
+ * vector that starts it (page >> 12). vm_ap_add() creates a vCPU that
+ * keeps its reset state until INIT/SIPI; it then runs
+ * guest_code(apic_id) in 64-bit mode on its own stack with the VM's
+ * GDT and IDT. Needs the in-kernel irqchip (APIC ID = vCPU id).
+ */
+u8 vm_ap_trampoline_install(struct vt_vm *vm, u64 page);
+struct vt_vcpu *vm_ap_add(struct vt_vm *vm, u32 id, void *guest_code);
+
+/*
+ * Guest variables: the guest runs on its own copy of the binary's data,
+ * so the host reaches a guest global through its gpa (== its address).
+ */
+#define GUEST_VAR(vm, var) \
+	(*(volatile typeof(var) *)gpa2hva((vm), (u64)(uintptr_t)&(var)))
+
 /* ------------------------------------------------------------------ */
 /* Running.                                                           */
 
@@ -185,8 +220,24 @@ const char *exit_reason_str(u32 reason);
 
 /* KVM_RUN; returns the ioctl result (errno preserved). */
 int __vcpu_run(struct vt_vcpu *vcpu);
-/* KVM_RUN that must return 0. */
+/*
+ * KVM_RUN that must return 0. With vcpu->run_timeout_ms set, a KVM_RUN
+ * that has not returned by then is interrupted (a signal to this thread)
+ * and fails the test with the vCPU's RIP.
+ */
 void vcpu_run(struct vt_vcpu *vcpu);
+
+/*
+ * Run @vcpu on a host thread of its own: ucalls until GUEST_DONE, each
+ * GUEST_SYNC counted in nr_syncs/last_sync; any other exit, a guest
+ * assertion or exception fails the test. vcpu_thread_join() waits up
+ * to @timeout_ms and otherwise fails the test with where the vCPU is.
+ */
+void vcpu_thread_start(struct vt_vcpu *vcpu);
+void vcpu_thread_join(struct vt_vcpu *vcpu, unsigned int timeout_ms);
+/* Monotonic time in ns, and a sleep. */
+u64 vt_now_ns(void);
+void vt_sleep_ms(unsigned int ms);
 
 void __vcpu_assert_exit(const char *file, int line, struct vt_vcpu *vcpu,
 			u32 reason);
@@ -264,6 +315,25 @@ void guest_assert_fail(const char *expr, const char *file, int line,
 		guest_assert_fail(#a " == " #b, __FILE__, __LINE__, 2,	\
 				  __ga, __gb);				\
 } while (0)
+
+/*
+ * Guest interrupt and exception handlers: every vector of the IDT goes
+ * through a common stub that saves the GPRs and calls the handler
+ * installed for it (which may change the saved state, RIP included;
+ * the stub IRETs afterwards). Vectors without a handler are reported to
+ * the host as UCALL_EXCEPTION and the vCPU stops there.
+ */
+struct vt_regs {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error_code;		/* 0 where the CPU pushes none */
+	u64 rip, cs, rflags, rsp, ss;	/* the CPU's frame */
+};
+typedef void (*vt_handler_t)(struct vt_regs *regs);
+/* Host side, before the vCPUs run; guest code may also assign directly. */
+void vm_install_handler(struct vt_vm *vm, u8 vector, vt_handler_t handler);
+extern vt_handler_t vt_guest_handlers[256];
+void vt_guest_exception(const u64 *frame) __attribute__((noreturn));
 
 /* Guest-safe helpers (no libc in the guest). */
 void guest_memset(void *d, int c, size_t n);
