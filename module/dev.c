@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/uidgid.h>
 #include "vmon.h"
+#include "irqchip.h"
 
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
@@ -67,14 +68,17 @@ long vmon_check_extension(struct vmon_vm *vm, long ext)
 	case KVM_CAP_INTR_SHADOW:
 	/* The in-kernel irqchip and what feeds it. */
 	case KVM_CAP_IRQCHIP:
-	case KVM_CAP_IRQ_ROUTING:
 	case KVM_CAP_IRQ_INJECT_STATUS:
 	case KVM_CAP_SIGNAL_MSI:
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_GET_TSC_KHZ:
 		return 1;
+	case KVM_CAP_IRQ_ROUTING:
+		return VMON_MAX_IRQ_ROUTES;	/* routing table entries */
 	case KVM_CAP_NR_VCPUS:
 		return min_t(long, num_online_cpus(), VMON_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:

@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/msr.h>
+#include <asm/tsc.h>
 #include <asm/msr-index.h>
 #include "vmon.h"
 
@@ -253,6 +254,12 @@ static long vmon_vcpu_set_signal_mask(struct vmon_vcpu *vcpu,
 }
 
 /* vmon's own (uapi/vmon.h): the counters the run loop keeps. */
+/* The guest's TSC runs at the host's rate: vmon does not scale it. */
+static long vmon_vcpu_get_tsc_khz(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	return tsc_khz ? tsc_khz : -EIO;
+}
+
 static long vmon_vcpu_get_stats(struct vmon_vcpu *vcpu, unsigned long arg)
 {
 	return copy_to_user((void __user *)arg, &vcpu->stat,
@@ -275,6 +282,7 @@ static const struct vmon_ioctl_desc vmon_vcpu_ioctls[] = {
 	VMON_IOCTL(KVM_SET_MP_STATE, vmon_vcpu_set_mp_state, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_SET_SIGNAL_MASK, vmon_vcpu_set_signal_mask,
 		   VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_GET_TSC_KHZ, vmon_vcpu_get_tsc_khz, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_INTERRUPT, vmon_vcpu_interrupt, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_NMI, vmon_vcpu_nmi, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_GET_VCPU_EVENTS, vmon_vcpu_get_events, VMON_LOCK_VCPU),

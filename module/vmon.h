@@ -311,7 +311,11 @@ struct vmon_vm {
 	atomic_t tlb_flush_gen;			/* (a) */
 
 	unsigned long tss_addr;			/* (l) KVM_SET_TSS_ADDR */
-	/* Set once by KVM_CREATE_IRQCHIP, before any vCPU exists. */
+	/*
+	 * irq.c's per-VM state (struct vmon_irq, module/irqchip.h): created
+	 * by KVM_CREATE_IRQCHIP or the first KVM_IOEVENTFD; test for the
+	 * irqchip with vmon_irqchip_in_kernel().
+	 */
 	void *irqchip;				/* (l) write, (a) read */
 
 	void *vendor;				/* (o) backend's per-VM data */
