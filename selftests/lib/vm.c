@@ -572,8 +572,10 @@ static int vcpu_run_bounded(struct vt_vcpu *vcpu, bool *timed_out)
 		  strerror(errno));
 	deadline = vt_now_ns() + vcpu->run_timeout_ms * 1000000ULL;
 	timer_settime(t, 0, &its, NULL);
-	r = __vcpu_run(vcpu);
-	err = errno;
+	do {
+		r = __vcpu_run(vcpu);
+		err = errno;
+	} while (r && err == EAGAIN && vt_now_ns() < deadline);
 	timer_delete(t);
 	*timed_out = r && err == EINTR && vt_now_ns() >= deadline;
 	errno = err;
@@ -585,10 +587,16 @@ void vcpu_run(struct vt_vcpu *vcpu)
 	bool timed_out = false;
 	int r;
 
+	/*
+	 * KVM_RUN on an AP waiting for INIT/SIPI sleeps until something
+	 * happens, then returns EAGAIN: userspace is to run it again.
+	 */
 	if (vcpu->run_timeout_ms)
 		r = vcpu_run_bounded(vcpu, &timed_out);
 	else
-		r = __vcpu_run(vcpu);
+		do {
+			r = __vcpu_run(vcpu);
+		} while (r && errno == EAGAIN);
 	if (r && errno == EINTR && vcpu->thread_abort)
 		vt_fail_stuck(vcpu, "did not finish in time");
 	if (timed_out) {

@@ -221,7 +221,9 @@ const char *exit_reason_str(u32 reason);
 /* KVM_RUN; returns the ioctl result (errno preserved). */
 int __vcpu_run(struct vt_vcpu *vcpu);
 /*
- * KVM_RUN that must return 0. With vcpu->run_timeout_ms set, a KVM_RUN
+ * KVM_RUN that must return 0 (an EAGAIN, KVM's answer for an AP that
+ * woke up still waiting for INIT/SIPI, is retried). With
+ * vcpu->run_timeout_ms set, a KVM_RUN
  * that has not returned by then is interrupted (a signal to this thread)
  * and fails the test with the vCPU's RIP.
  */
