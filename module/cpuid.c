@@ -23,6 +23,7 @@
 #define VMON_1_ECX (F(XMM3) | F(PCLMULQDQ) | F(SSSE3) | F(FMA) | F(CX16) | \
 		    F(XMM4_1) | F(XMM4_2) | F(MOVBE) | F(POPCNT) | F(AES) | \
 		    F(XSAVE) | F(AVX) | F(F16C) | F(RDRAND))
+#define VMON_CPUID_SIGNATURE 0x40000000
 /* Emulated by the in-kernel LAPIC whatever the host has, as in KVM. */
 #define VMON_1_ECX_EMULATED F(X2APIC)
 #define VMON_1_EDX (F(FPU) | F(VME) | F(DE) | F(PSE) | F(TSC) | F(MSR) | \
@@ -152,6 +153,23 @@ static int vmon_fill_supported(struct vmon_cpuid_buf *b)
 		}
 	}
 
+	/*
+	 * The hypervisor range, as KVM offers it: a signature leaf whose EAX
+	 * is the last leaf (0x40000001). vmon signs as itself, not as KVM,
+	 * and its feature leaf is empty: no paravirtual interface.
+	 */
+	r = vmon_cpuid_add(b, VMON_CPUID_SIGNATURE, 0, 0, &e);
+	if (r)
+		return r;
+	e->eax = VMON_CPUID_SIGNATURE + 1;
+	memcpy(&e->ebx, "vmon", 4);
+	memcpy(&e->ecx, "vmon", 4);
+	memcpy(&e->edx, "vmon", 4);
+	r = vmon_cpuid_add(b, VMON_CPUID_SIGNATURE + 1, 0, 0, &e);
+	if (r)
+		return r;
+	e->eax = e->ebx = e->ecx = e->edx = 0;
+
 	cpuid(0x80000000, &max_ext, &ebx, &ecx, &edx);
 	if (max_ext < 0x80000000)
 		return 0;
@@ -239,24 +257,60 @@ long vmon_vcpu_set_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 	return 0;
 }
 
+/*
+ * Bits that follow guest state (CR4.OSXSAVE/PKE, APIC_BASE.EN, XCR0),
+ * applied to an entry of the vCPU's table when it is read: by the guest's
+ * CPUID and by KVM_GET_CPUID2, which therefore agree, as in KVM.
+ */
+static void vmon_cpuid_dynamic(struct vmon_vcpu *vcpu, u32 fn, u32 idx,
+			       u32 *ebx, u32 *ecx, u32 *edx)
+{
+	u64 cr4 = vmon_ops->get_cr(vcpu, 4);
+
+	if (fn == 1) {
+		*ecx &= ~F(OSXSAVE);
+		if ((cr4 & X86_CR4_OSXSAVE) && (*ecx & F(XSAVE)))
+			*ecx |= F(OSXSAVE);
+		if (!(vcpu->apic_base & MSR_IA32_APICBASE_ENABLE))
+			*edx &= ~F(APIC);
+	} else if (fn == 7 && idx == 0) {
+		*ecx &= ~F(OSPKE);
+		if (cr4 & X86_CR4_PKE)
+			*ecx |= F(OSPKE);
+	} else if (fn == 0xd && (idx == 0 || idx == 1)) {
+		*ebx = vmon_xstate_size(vcpu->xcr0, idx == 1);
+	}
+}
+
 long vmon_vcpu_get_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 {
 	struct kvm_cpuid2 __user *uc = (void __user *)arg;
+	struct kvm_cpuid_entry2 *out;
 	struct kvm_cpuid2 c;
+	long r = 0;
+	int i;
 
 	if (copy_from_user(&c, uc, sizeof(c)))
 		return -EFAULT;
 	if (c.nent < vcpu->cpuid_nent)
 		return -E2BIG;
+	if (!vcpu->cpuid_nent)
+		return 0;
+	out = kmemdup(vcpu->cpuid, vcpu->cpuid_nent * sizeof(*out),
+		      GFP_KERNEL_ACCOUNT);
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < vcpu->cpuid_nent; i++)
+		vmon_cpuid_dynamic(vcpu, out[i].function, out[i].index,
+				   &out[i].ebx, &out[i].ecx, &out[i].edx);
 	/*
 	 * KVM 6.1 writes the entries but never the count back (neither on
 	 * success nor on E2BIG); clients cope, and vmon answers the same.
 	 */
-	if (vcpu->cpuid_nent &&
-	    copy_to_user(uc->entries, vcpu->cpuid,
-			 vcpu->cpuid_nent * sizeof(*vcpu->cpuid)))
-		return -EFAULT;
-	return 0;
+	if (copy_to_user(uc->entries, out, vcpu->cpuid_nent * sizeof(*out)))
+		r = -EFAULT;
+	kfree(out);
+	return r;
 }
 
 /* The guest's vendor is Intel-like: out-of-range leaves alias the max. */
@@ -274,7 +328,6 @@ int vmon_emulate_cpuid(struct vmon_vcpu *vcpu)
 	u32 fn = vcpu->regs[VMON_RAX], idx = vcpu->regs[VMON_RCX];
 	struct kvm_cpuid_entry2 *e = vmon_find_cpuid(vcpu, fn, idx);
 	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
-	u64 cr4 = vmon_ops->get_cr(vcpu, 4);
 	int r;
 
 	if (!e && vmon_guest_intel_like(vcpu)) {
@@ -294,20 +347,8 @@ int vmon_emulate_cpuid(struct vmon_vcpu *vcpu)
 		edx = e->edx;
 	}
 
-	/* Bits that follow guest state, computed when read. */
-	if (fn == 1) {
-		ecx &= ~F(OSXSAVE);
-		if ((cr4 & X86_CR4_OSXSAVE) && (ecx & F(XSAVE)))
-			ecx |= F(OSXSAVE);
-		if (!(vcpu->apic_base & MSR_IA32_APICBASE_ENABLE))
-			edx &= ~F(APIC);
-	} else if (fn == 7 && idx == 0) {
-		ecx &= ~F(OSPKE);
-		if (cr4 & X86_CR4_PKE)
-			ecx |= F(OSPKE);
-	} else if (fn == 0xd && (idx == 0 || idx == 1) && e) {
-		ebx = vmon_xstate_size(vcpu->xcr0, idx == 1);
-	}
+	if (e)
+		vmon_cpuid_dynamic(vcpu, fn, idx, &ebx, &ecx, &edx);
 
 	vcpu->regs[VMON_RAX] = eax;
 	vcpu->regs[VMON_RBX] = ebx;

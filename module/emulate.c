@@ -302,6 +302,7 @@ int vmon_complete_pio_out(struct vmon_vcpu *vcpu)
 int vmon_complete_pio_in(struct vmon_vcpu *vcpu)
 {
 	u8 size = vcpu->pio.size;
+	u32 count;
 	int r, idx, i;
 
 	if (!vcpu->pio.string) {
@@ -316,13 +317,25 @@ int vmon_complete_pio_in(struct vmon_vcpu *vcpu)
 		return 1;
 	}
 
+	/*
+	 * Userspace may have changed RCX while it had the exit: as in KVM,
+	 * only the elements RCX still asks for are stored, the rest of the
+	 * read-ahead is dropped, and the instruction goes on (or ends) from
+	 * the new RCX.
+	 */
+	count = vcpu->pio.count;
+	if (vcpu->pio.rep)
+		count = min_t(u64, count, vcpu->regs[VMON_RCX] &
+				   vmon_addr_mask(vcpu->pio.addr_size));
 	idx = srcu_read_lock(&vcpu->vm->srcu);
-	if (!vcpu->pio.df) {
+	if (!count) {
+		r = 0;
+	} else if (!vcpu->pio.df) {
 		r = vmon_copy_gva(vcpu, vcpu->pio.gva, vcpu->pio_data,
-				  vcpu->pio.count * size, true);
+				  count * size, true);
 	} else {
 		r = 0;
-		for (i = 0; i < vcpu->pio.count && !r; i++)
+		for (i = 0; i < count && !r; i++)
 			r = vmon_copy_gva(vcpu, vcpu->pio.gva - (u64)i * size,
 					  vcpu->pio_data + i * size, size,
 					  true);
@@ -331,7 +344,7 @@ int vmon_complete_pio_in(struct vmon_vcpu *vcpu)
 	if (r)
 		return vmon_emulation_failed(vcpu, NULL, 0, vcpu->pio.gva);
 	vmon_string_io_advance(vcpu, VMON_RDI, vcpu->pio.addr_size,
-			       vcpu->pio.rep, vcpu->pio.count, size,
+			       vcpu->pio.rep, count, size,
 			       vcpu->pio.df, vcpu->pio.next_rip);
 	return 1;
 }

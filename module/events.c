@@ -422,41 +422,44 @@ long vmon_vcpu_nmi(struct vmon_vcpu *vcpu, unsigned long arg)
 	return 0;
 }
 
-long vmon_vcpu_get_events(struct vmon_vcpu *vcpu, unsigned long arg)
+void vmon_events_get(struct vmon_vcpu *vcpu, struct kvm_vcpu_events *e)
 {
-	struct kvm_vcpu_events e;
-
-	memset(&e, 0, sizeof(e));
+	memset(e, 0, sizeof(*e));
 	vmon_process_nmi(vcpu);
 	/* INT3/INTO restart from RIP: the ABI has no length to carry. */
 	if (!vcpu->ev.exc_soft) {
 		/* Without KVM_CAP_EXCEPTION_PAYLOAD pending reads as injected. */
-		e.exception.injected = vcpu->ev.exc_injected ||
-				       vcpu->ev.exc_pending;
+		e->exception.injected = vcpu->ev.exc_injected ||
+					vcpu->ev.exc_pending;
 	}
-	e.exception.nr = vcpu->ev.exc_nr;
-	e.exception.has_error_code = vcpu->ev.exc_has_error;
-	e.exception.error_code = vcpu->ev.exc_error;
-	e.interrupt.injected = vcpu->ev.irq_injected && !vcpu->ev.irq_soft;
-	e.interrupt.nr = vcpu->ev.irq_nr;
-	e.interrupt.shadow = vmon_ops->get_interrupt_shadow(vcpu);
-	e.nmi.injected = vcpu->ev.nmi_injected;
-	e.nmi.pending = vcpu->ev.nmi_pending != 0;
-	e.nmi.masked = vmon_ops->get_nmi_mask(vcpu);
+	e->exception.nr = vcpu->ev.exc_nr;
+	e->exception.has_error_code = vcpu->ev.exc_has_error;
+	e->exception.error_code = vcpu->ev.exc_error;
+	e->interrupt.injected = vcpu->ev.irq_injected && !vcpu->ev.irq_soft;
+	e->interrupt.nr = vcpu->ev.irq_nr;
+	e->interrupt.shadow = vmon_ops->get_interrupt_shadow(vcpu);
+	e->nmi.injected = vcpu->ev.nmi_injected;
+	e->nmi.pending = vcpu->ev.nmi_pending != 0;
+	e->nmi.masked = vmon_ops->get_nmi_mask(vcpu);
 	/* vmon has no SMM; KVM reports the (empty) SMM state as valid too. */
-	e.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
-		  KVM_VCPUEVENT_VALID_SMM;
+	e->flags = KVM_VCPUEVENT_VALID_NMI_PENDING |
+		   KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM;
+}
+
+long vmon_vcpu_get_events(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_vcpu_events e;
+
+	vmon_events_get(vcpu, &e);
 	if (copy_to_user((void __user *)arg, &e, sizeof(e)))
 		return -EFAULT;
 	return 0;
 }
 
-long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg)
+int vmon_events_set(struct vmon_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 {
-	struct kvm_vcpu_events e;
+	const struct kvm_vcpu_events e = *ev;
 
-	if (copy_from_user(&e, (void __user *)arg, sizeof(e)))
-		return -EFAULT;
 	/* Payloads need KVM_CAP_EXCEPTION_PAYLOAD, which vmon lacks. */
 	if (e.flags & ~(KVM_VCPUEVENT_VALID_NMI_PENDING |
 			KVM_VCPUEVENT_VALID_SIPI_VECTOR |
@@ -493,4 +496,13 @@ long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg)
 		WRITE_ONCE(vcpu->sipi_vector, e.sipi_vector);
 	set_bit(VMON_REQ_EVENT, &vcpu->requests);
 	return 0;
+}
+
+long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_vcpu_events e;
+
+	if (copy_from_user(&e, (void __user *)arg, sizeof(e)))
+		return -EFAULT;
+	return vmon_events_set(vcpu, &e);
 }

@@ -268,8 +268,8 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 	int r;
 
 	run->flags = 0;
-	/* vmon has no synced register sets (KVM_CAP_SYNC_REGS is 0). */
-	if (run->kvm_valid_regs || run->kvm_dirty_regs)
+	if ((run->kvm_valid_regs & ~KVM_SYNC_X86_VALID_FIELDS) ||
+	    (run->kvm_dirty_regs & ~KVM_SYNC_X86_VALID_FIELDS))
 		return -EINVAL;
 
 	/* The KVM_SET_SIGNAL_MASK mask is in force for the whole ioctl. */
@@ -282,6 +282,11 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 			goto out_sigset;
 		}
 		vmon_ops->set_cr8(vcpu, run->cr8);
+	}
+	if (run->kvm_dirty_regs) {
+		r = vmon_sync_regs_in(vcpu);
+		if (r)
+			goto out_sigset;
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 
@@ -302,6 +307,8 @@ out_sigset:
 		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
 		sigemptyset(&current->real_blocked);
 	}
+	if (run->kvm_valid_regs)
+		vmon_sync_regs_out(vcpu);
 	vmon_events_save_run(vcpu);
 	run->cr8 = vcpu->apic ? vmon_lapic_get_cr8(vcpu) :
 				vmon_ops->get_cr(vcpu, 8);

@@ -69,9 +69,9 @@ static long vmon_vcpu_ioctl_run(struct vmon_vcpu *vcpu, unsigned long arg)
 	return arg ? -EINVAL : vmon_vcpu_run(vcpu);
 }
 
-static long vmon_vcpu_get_regs(struct vmon_vcpu *vcpu, unsigned long arg)
+static void vmon_regs_get(struct vmon_vcpu *vcpu, struct kvm_regs *r)
 {
-	struct kvm_regs r = {
+	*r = (struct kvm_regs) {
 		.rax = vcpu->regs[VMON_RAX], .rbx = vcpu->regs[VMON_RBX],
 		.rcx = vcpu->regs[VMON_RCX], .rdx = vcpu->regs[VMON_RDX],
 		.rsi = vcpu->regs[VMON_RSI], .rdi = vcpu->regs[VMON_RDI],
@@ -82,7 +82,72 @@ static long vmon_vcpu_get_regs(struct vmon_vcpu *vcpu, unsigned long arg)
 		.r14 = vcpu->regs[VMON_R14], .r15 = vcpu->regs[VMON_R15],
 		.rip = vcpu->rip, .rflags = vcpu->rflags,
 	};
+}
 
+static void vmon_regs_set(struct vmon_vcpu *vcpu, const struct kvm_regs *r)
+{
+	vcpu->regs[VMON_RAX] = r->rax;
+	vcpu->regs[VMON_RBX] = r->rbx;
+	vcpu->regs[VMON_RCX] = r->rcx;
+	vcpu->regs[VMON_RDX] = r->rdx;
+	vcpu->regs[VMON_RSI] = r->rsi;
+	vcpu->regs[VMON_RDI] = r->rdi;
+	vcpu->regs[VMON_RSP] = r->rsp;
+	vcpu->regs[VMON_RBP] = r->rbp;
+	vcpu->regs[VMON_R8] = r->r8;
+	vcpu->regs[VMON_R9] = r->r9;
+	vcpu->regs[VMON_R10] = r->r10;
+	vcpu->regs[VMON_R11] = r->r11;
+	vcpu->regs[VMON_R12] = r->r12;
+	vcpu->regs[VMON_R13] = r->r13;
+	vcpu->regs[VMON_R14] = r->r14;
+	vcpu->regs[VMON_R15] = r->r15;
+	vcpu->rip = r->rip;
+	/* Bit 1 of RFLAGS is always set, as KVM forces it. */
+	vcpu->rflags = r->rflags | X86_EFLAGS_FIXED;
+}
+
+static void vmon_sregs_get(struct vmon_vcpu *vcpu, struct kvm_sregs *s)
+{
+	memset(s, 0, sizeof(*s));
+	vmon_ops->get_sregs(vcpu, s);
+	s->apic_base = vcpu->apic_base;
+	/* An external interrupt being delivered shows here, as in KVM. */
+	if (vcpu->ev.irq_injected && !vcpu->ev.irq_soft)
+		__set_bit(vcpu->ev.irq_nr,
+			  (unsigned long *)s->interrupt_bitmap);
+}
+
+static int vmon_sregs_set(struct vmon_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	unsigned int v;
+	int r;
+
+	/* Architectural consistency first; nothing changes if it fails. */
+	if (!vmon_sregs_valid(vcpu, s))
+		return -EINVAL;
+	r = vmon_set_msr(vcpu, MSR_IA32_APICBASE, s->apic_base, true);
+	if (r)
+		return -EINVAL;
+	r = vmon_ops->set_sregs(vcpu, s);
+	if (r)
+		return r;
+	/* A vector in the bitmap is an interrupt being delivered (KVM). */
+	v = find_first_bit((const unsigned long *)s->interrupt_bitmap,
+			   KVM_NR_INTERRUPTS);
+	if (v < KVM_NR_INTERRUPTS) {
+		vcpu->ev.irq_injected = true;
+		vcpu->ev.irq_soft = false;
+		vcpu->ev.irq_nr = v;
+	}
+	return 0;
+}
+
+static long vmon_vcpu_get_regs(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_regs r;
+
+	vmon_regs_get(vcpu, &r);
 	return copy_to_user((void __user *)arg, &r, sizeof(r)) ? -EFAULT : 0;
 }
 
@@ -92,25 +157,7 @@ static long vmon_vcpu_set_regs(struct vmon_vcpu *vcpu, unsigned long arg)
 
 	if (copy_from_user(&r, (void __user *)arg, sizeof(r)))
 		return -EFAULT;
-	vcpu->regs[VMON_RAX] = r.rax;
-	vcpu->regs[VMON_RBX] = r.rbx;
-	vcpu->regs[VMON_RCX] = r.rcx;
-	vcpu->regs[VMON_RDX] = r.rdx;
-	vcpu->regs[VMON_RSI] = r.rsi;
-	vcpu->regs[VMON_RDI] = r.rdi;
-	vcpu->regs[VMON_RSP] = r.rsp;
-	vcpu->regs[VMON_RBP] = r.rbp;
-	vcpu->regs[VMON_R8] = r.r8;
-	vcpu->regs[VMON_R9] = r.r9;
-	vcpu->regs[VMON_R10] = r.r10;
-	vcpu->regs[VMON_R11] = r.r11;
-	vcpu->regs[VMON_R12] = r.r12;
-	vcpu->regs[VMON_R13] = r.r13;
-	vcpu->regs[VMON_R14] = r.r14;
-	vcpu->regs[VMON_R15] = r.r15;
-	vcpu->rip = r.rip;
-	/* Bit 1 of RFLAGS is always set, as KVM forces it. */
-	vcpu->rflags = r.rflags | X86_EFLAGS_FIXED;
+	vmon_regs_set(vcpu, &r);
 	return 0;
 }
 
@@ -118,29 +165,62 @@ static long vmon_vcpu_get_sregs(struct vmon_vcpu *vcpu, unsigned long arg)
 {
 	struct kvm_sregs s;
 
-	memset(&s, 0, sizeof(s));
-	vmon_ops->get_sregs(vcpu, &s);
-	s.apic_base = vcpu->apic_base;
+	vmon_sregs_get(vcpu, &s);
 	return copy_to_user((void __user *)arg, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
 static long vmon_vcpu_set_sregs(struct vmon_vcpu *vcpu, unsigned long arg)
 {
 	struct kvm_sregs s;
-	int r;
 
 	if (copy_from_user(&s, (void __user *)arg, sizeof(s)))
 		return -EFAULT;
-	/* Without an in-kernel irqchip an interrupt cannot be pending. */
-	if (memchr_inv(s.interrupt_bitmap, 0, sizeof(s.interrupt_bitmap)))
-		return -EINVAL;
-	/* Architectural consistency first; nothing changes if it fails. */
-	if (!vmon_sregs_valid(vcpu, &s))
-		return -EINVAL;
-	r = vmon_set_msr(vcpu, MSR_IA32_APICBASE, s.apic_base, true);
-	if (r)
-		return -EINVAL;
-	return vmon_ops->set_sregs(vcpu, &s);
+	return vmon_sregs_set(vcpu, &s);
+}
+
+/*
+ * KVM_CAP_SYNC_REGS: registers, special registers and events travel in
+ * kvm_run->s.regs. Entry: what userspace marked dirty is loaded (as the
+ * SET ioctls would); exit: what it asked for is stored.
+ */
+int vmon_sync_regs_in(struct vmon_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_REGS) {
+		vmon_regs_set(vcpu, &run->s.regs.regs);
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS) {
+		struct kvm_sregs s = run->s.regs.sregs;
+
+		r = vmon_sregs_set(vcpu, &s);
+		if (r)
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_EVENTS) {
+		struct kvm_vcpu_events e = run->s.regs.events;
+
+		r = vmon_events_set(vcpu, &e);
+		if (r)
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+	}
+	return 0;
+}
+
+void vmon_sync_regs_out(struct vmon_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS)
+		vmon_regs_get(vcpu, &run->s.regs.regs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_SREGS)
+		vmon_sregs_get(vcpu, &run->s.regs.sregs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_EVENTS)
+		vmon_events_get(vcpu, &run->s.regs.events);
 }
 
 static long vmon_vcpu_get_fpu(struct vmon_vcpu *vcpu, unsigned long arg)

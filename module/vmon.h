@@ -449,6 +449,11 @@ void vmon_events_accept(struct vmon_vcpu *vcpu);	/* INIT/SIPI now */
 long vmon_vcpu_interrupt(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_nmi(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_get_events(struct vmon_vcpu *vcpu, unsigned long arg);
+void vmon_events_get(struct vmon_vcpu *vcpu, struct kvm_vcpu_events *e);
+int vmon_events_set(struct vmon_vcpu *vcpu, const struct kvm_vcpu_events *e);
+/* KVM_CAP_SYNC_REGS (vcpu.c): kvm_run->s.regs in and out of KVM_RUN. */
+int vmon_sync_regs_in(struct vmon_vcpu *vcpu);
+void vmon_sync_regs_out(struct vmon_vcpu *vcpu);
 long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
 
 /* ---------------------------------------------------------------- */
