@@ -2,17 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 """Summarize a `make check` run.
 
-    ktap-summary.py [--host LOG]... [--guest LOG] [--expect DEV:BIN]...
-                    [--timeout S] [--results FILE]
+    ktap-summary.py [--results FILE] MACHINE_ARGS [--machine NAME MACHINE_ARGS]...
 
---host LOG   host-side log (build steps, unit tests) in the marker syntax
---guest LOG  serial console of the one emulated boot that ran the suite
---expect     a run ("DEV:BIN") or host check ("host:NAME") the guest was
-             told to do (missing ones fail)
+MACHINE_ARGS (each machine, i.e. each emulated boot, has its own):
+  --host LOG   host-side log (build steps, unit tests) in the marker syntax
+  --guest LOG  serial console of the one emulated boot that ran the suite
+  --expect     a run ("DEV:BIN") or host check ("host:NAME") the guest was
+               told to do (missing ones fail)
+  --timeout S  the per-run timeout that boot used
+
+The arguments before the first --machine give unprefixed names (the AMD
+machine of `make check`: "vmon:memslot_test:global.move_slot"); those after
+"--machine intel" are named "intel:vmon:memslot_test:global.move_slot".
 
 Prints failures (with the diagnostics that preceded them), skips, a table
-per device, and last the line "N passed, N failed, N skipped". Exits 1
-when anything failed.
+per machine and device, and last the line "N passed, N failed, N skipped"
+over all machines. Exits 1 when anything failed.
 """
 
 import argparse
@@ -91,15 +96,7 @@ def read(path):
         return "=== VMON HOST name=log-readable rc=1 ===\n%s\n" % e
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--host", action="append", default=[])
-    ap.add_argument("--guest")
-    ap.add_argument("--expect", action="append", default=[])
-    ap.add_argument("--timeout")
-    ap.add_argument("--results")
-    a = ap.parse_args()
-
+def machine_results(a):
     results = []
     for path in a.host:
         log = vmonlog.parse(read(path))
@@ -110,6 +107,54 @@ def main():
         expect = [e for x in a.expect for e in x.split()]
         results.extend(guest_results(vmonlog.parse(read(a.guest)), expect,
                                      a.timeout))
+    return results
+
+
+def split_machines(argv):
+    """[(prefix, args)]: the arguments before the first --machine, then
+    one group per "--machine NAME"."""
+    groups = [("", [])]
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--machine" and i + 1 < len(argv):
+            groups.append((argv[i + 1] + ":", []))
+            i += 2
+            continue
+        if argv[i].startswith("--machine="):
+            groups.append((argv[i].split("=", 1)[1] + ":", []))
+            i += 1
+            continue
+        groups[-1][1].append(argv[i])
+        i += 1
+    return groups
+
+
+def device(name, prefixes):
+    """The table row of a result: its device, with its machine prefix."""
+    for p in prefixes:
+        if p and name.startswith(p):
+            return p + name[len(p):].split(":", 1)[0]
+    return name.split(":", 1)[0]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", action="append", default=[])
+    ap.add_argument("--guest")
+    ap.add_argument("--expect", action="append", default=[])
+    ap.add_argument("--timeout")
+    ap.add_argument("--results")
+
+    results = []
+    results_file = None
+    groups = split_machines(sys.argv[1:])
+    for prefix, argv in groups:
+        a = ap.parse_args(argv)
+        results_file = a.results or results_file
+        for r in machine_results(a):
+            r.name = prefix + r.name
+            results.append(r)
+    prefixes = [p for p, _ in groups]
 
     print("==== vmon test summary ====")
     for r in results:
@@ -123,15 +168,15 @@ def main():
 
     per = collections.OrderedDict()
     for r in results:
-        dev = r.name.split(":", 1)[0]
+        dev = device(r.name, prefixes)
         per.setdefault(dev, collections.Counter())[r.status] += 1
     print("---- by device ----")
     for dev, c in per.items():
-        print("  %-6s %4d passed, %4d failed, %4d skipped" %
+        print("  %-11s %4d passed, %4d failed, %4d skipped" %
               (dev, c[PASS], c[FAIL], c[SKIP]))
 
-    if a.results:
-        with open(a.results, "w") as f:
+    if results_file:
+        with open(results_file, "w") as f:
             for r in results:
                 f.write("%s %s%s\n" % (r.status, r.name,
                                        " # " + r.reason if r.reason else ""))

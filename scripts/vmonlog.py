@@ -87,7 +87,7 @@ def parse(text):
     for raw in text.splitlines():
         line = raw.replace("\r", "")
         log.lines.append(line)
-        if line.startswith("run-qemu.sh:"):
+        if line.startswith(("run-qemu.sh:", "run-bochs.sh:")):
             # The host's watchdog speaks: what follows (backtraces,
             # registers) belongs to no run.
             if run is not None:
