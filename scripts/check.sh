@@ -1,83 +1,171 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: set up, build, run the unit tests on the host, then boot
-# the emulated AMD machine ONCE to run every selftest against /dev/vmon
-# and against Linux's own kvm_amd (/dev/kvm, the oracle), and summarize.
+# `make check`: set up, build, run the unit tests on the host, then run
+# the whole selftest suite on both emulated machines, each booted ONCE:
 #
-# A step that fails does not stop the run: it becomes a failed host:<step>
-# result, so the last line is always "N passed, N failed, N skipped" and
-# the exit status is non-zero when anything failed.
+#   amd    QEMU TCG (EPYC, SVM + NPT), oracle kvm_amd; results named
+#          vmon:BIN:CASE, kvm:BIN:CASE, host:CHECK
+#   intel  Bochs (corei7_skylake_x, VMX + EPT), oracle kvm_intel; results
+#          named intel:vmon:BIN:CASE, intel:kvm:BIN:CASE, intel:host:CHECK
 #
-# Environment: T="a_test b_test" (only these selftests), TEST_TIMEOUT
-# (per test binary and device, s; default 120), QEMU_TIMEOUT (whole boot,
-# s; default 900), QEMU_IDLE (silence that counts as a hung guest, s;
-# default TEST_TIMEOUT + 60), KVER/KDIR, QEMU_MEM, QEMU_SMP.
+# The two boots run at the same time (each emulator uses one host core:
+# QEMU with thread=single, Bochs always), so the run takes about as long as
+# the Bochs boot. A step that fails does not stop the run: it becomes a
+# failed host:<step> result, so the last line is always the combined
+# "N passed, N failed, N skipped" and the exit status is non-zero when
+# anything failed.
+#
+# Environment: MACHINES ("amd intel"; "amd" alone is the quick loop),
+# T="a_test b_test" (only these selftests), KVER/KDIR;
+# AMD machine: TEST_TIMEOUT (per test binary and device, s; default 120),
+# QEMU_TIMEOUT (whole boot, s; default 900), QEMU_IDLE (silence that
+# counts as a hung guest, s; default TEST_TIMEOUT + 60), QEMU_MEM,
+# QEMU_SMP; Intel machine: BOCHS_TEST_TIMEOUT (per test binary and device,
+# s of guest time; default 300), BOCHS_TIMEOUT (whole boot, s; default
+# 1500), BOCHS_IDLE (default 300), and run-bochs.sh's BOCHS_* settings.
+# CHECK_NAME (check; check-intel.sh sets check-intel) names the run
+# directory build/$CHECK_NAME.<pid>, which build/$CHECK_NAME links to.
+# CHECK_UNIT=0 leaves out the host unit tests.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
+CHECK_NAME=${CHECK_NAME:-check}
+MACHINES=${MACHINES:-amd}
 # Each run has its own directory (several sessions may share a tree);
-# build/check points at the latest.
-out=build/check.$$
+# build/$CHECK_NAME points at the latest.
+out=build/$CHECK_NAME.$$
 rm -rf "$out"
 mkdir -p "$out"
-[ -L build/check ] || rm -rf build/check
-ln -sfn "check.$$" build/check
+[ -L "build/$CHECK_NAME" ] || rm -rf "build/$CHECK_NAME"
+ln -sfn "$CHECK_NAME.$$" "build/$CHECK_NAME"
 hostlog=$out/host.log
-guestlog=$out/guest.log
 : > "$hostlog"
-rm -f "$guestlog" "$out/summary.txt" "$out/results.txt"
 export TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-900}
 # /init prints at least once per TEST_TIMEOUT: longer silence is a hang.
 export QEMU_IDLE=${QEMU_IDLE:-$((TEST_TIMEOUT + 60))}
-CHECK_NAME=check
+# Bochs runs guest code ~10-30x slower than QEMU's TCG: a kvm_intel test
+# making thousands of exits prints nothing for minutes.
+BOCHS_TEST_TIMEOUT=${BOCHS_TEST_TIMEOUT:-300}
+BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-1500}
+# A wedged Bochs prints nothing and no guest-side timeout fires: stop it
+# after 5 minutes of silence (the quietest healthy stretch, loading
+# kvm_intel or a long kvm_intel test, is ~30 s of guest time).
+export BOCHS_IDLE=${BOCHS_IDLE:-300}
 # shellcheck source=scripts/check-common.sh
 . scripts/check-common.sh
-check_build
 
-phase unit
-echo "=== VMON BEGIN dev=unit bin=- ===" >> "$hostlog"
-"$MAKE" --no-print-directory unit 2>&1 | tee -a "$hostlog"
-rc=${PIPESTATUS[0]}
-{ echo; echo "=== VMON END dev=unit bin=- rc=$rc ==="; } >> "$hostlog"
+want() {
+	case " $MACHINES " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 
-guest_args=()
-if [ -n "$KVER" ] &&
-   NO_VMON=$no_vmon step initramfs scripts/mkinitramfs.sh -p suite \
-	-o "$out/initramfs.cpio.gz" -t "${T:-}"; then
-	phase "boot (limit ${QEMU_TIMEOUT} s)"
-	scripts/run-qemu.sh "$out/initramfs.cpio.gz" "$guestlog" "$QEMU_TIMEOUT"
-	rc=$?
-	echo "=== VMON HOST name=qemu-exit rc=$rc ===" >> "$hostlog"
-	# What the guest was told to run, from the image itself (the
-	# staging tree is per run and gone by now).
-	(cd "$out" && gzip -dc initramfs.cpio.gz |
+# expect_args DIR: the --expect arguments for what the image in DIR was
+# told to run (its plan, read from the image itself: the staging tree is
+# per run and gone by now).
+expect_args() {
+	local dir=$1 tests devices t d
+	(cd "$dir" && gzip -dc initramfs.cpio.gz |
 		cpio -i --quiet --to-stdout etc/vmon/plan > plan)
 	# shellcheck disable=SC1091
-	tests=$(. "$out/plan" && echo "$TESTS")
+	tests=$(. "$dir/plan" && echo "$TESTS")
 	# shellcheck disable=SC1091
-	devices=$(. "$out/plan" && echo "$DEVICES")
-	[ -n "$tests" ] || echo "check.sh: no TESTS in the image's plan" >&2
-	guest_args=(--guest "$guestlog")
+	devices=$(. "$dir/plan" && echo "$DEVICES")
+	[ -n "$tests" ] || echo "check.sh: no TESTS in $dir's plan" >&2
 	for t in $tests; do
 		for d in $devices; do
-			guest_args+=(--expect "$d:$t")
+			echo "--expect $d:$t"
 		done
 	done
 	# The module checks /init runs after the suite when it used vmon.
 	case " $devices " in
 	*" vmon "*)
 		for c in insmod-log rmmod params reload; do
-			guest_args+=(--expect "host:vmon-$c")
+			echo "--expect host:vmon-$c"
 		done
 		;;
 	esac
+}
+
+check_build
+
+# The Intel image first, so that the slow Bochs boot starts as early as
+# possible and runs beside the unit tests and the QEMU boot. Its host
+# steps go to its own host log (intel:host:...).
+intel=$out/intel
+bochs_pid=
+if want intel; then
+	mkdir -p "$intel"
+	ihost=$intel/host.log
+	: > "$ihost"
+	amdlog=$hostlog
+	hostlog=$ihost
+	if [ -n "$KVER" ] &&
+	   KVM_VENDOR=intel TEST_TIMEOUT=$BOCHS_TEST_TIMEOUT NO_VMON=$no_vmon \
+		step initramfs scripts/mkinitramfs.sh -p suite \
+		-o "$intel/initramfs.cpio.gz" -t "${T:-}"; then
+		phase "intel: boot Bochs in the background (limit ${BOCHS_TIMEOUT} s; log $intel/guest.log)"
+		BOCHS_QUIET=1 scripts/run-bochs.sh "$intel/initramfs.cpio.gz" \
+			"$intel/guest.log" "$BOCHS_TIMEOUT" \
+			2> "$intel/run-bochs.err" &
+		bochs_pid=$!
+		# An interrupted check stops its Bochs too (run-bochs.sh
+		# passes the TERM on to the emulator).
+		trap '[ -z "$bochs_pid" ] || kill -TERM "$bochs_pid" 2>/dev/null' EXIT
+		trap 'exit 130' INT
+		trap 'exit 143' TERM
+	fi
+	hostlog=$amdlog
+fi
+
+if [ "${CHECK_UNIT:-1}" != 0 ]; then
+	phase unit
+	echo "=== VMON BEGIN dev=unit bin=- ===" >> "$hostlog"
+	"$MAKE" --no-print-directory unit 2>&1 | tee -a "$hostlog"
+	rc=${PIPESTATUS[0]}
+	{ echo; echo "=== VMON END dev=unit bin=- rc=$rc ==="; } >> "$hostlog"
+fi
+
+amd_args=()
+if want amd && [ -n "$KVER" ] &&
+   NO_VMON=$no_vmon step initramfs scripts/mkinitramfs.sh -p suite \
+	-o "$out/initramfs.cpio.gz" -t "${T:-}"; then
+	phase "amd: boot QEMU (limit ${QEMU_TIMEOUT} s)"
+	scripts/run-qemu.sh "$out/initramfs.cpio.gz" "$out/guest.log" \
+		"$QEMU_TIMEOUT"
+	rc=$?
+	echo "=== VMON HOST name=qemu-exit rc=$rc ===" >> "$hostlog"
+	# shellcheck disable=SC2207
+	amd_args=(--guest "$out/guest.log" $(expect_args "$out"))
+fi
+
+intel_args=()
+if want intel; then
+	if [ -n "$bochs_pid" ]; then
+		phase "intel: waiting for Bochs (progress: its markers)"
+		# Its progress, so that a long wait is not silent.
+		tail -n +1 -f --pid="$bochs_pid" "$intel/guest.log" 2>/dev/null |
+			grep --line-buffered -a '=== VMON \(START\|END\|HOST\|DONE\)' |
+			sed -u 's/^/intel: /' &
+		wait "$bochs_pid"
+		rc=$?
+		bochs_pid=
+		echo "=== VMON HOST name=bochs-exit rc=$rc ===" >> "$intel/host.log"
+		wait
+		cat "$intel/run-bochs.err" >&2
+		# shellcheck disable=SC2207
+		intel_args=(--guest "$intel/guest.log" $(expect_args "$intel"))
+	fi
+	intel_args=(--machine intel --host "$intel/host.log"
+		--timeout "$BOCHS_TEST_TIMEOUT" "${intel_args[@]}")
 fi
 
 phase summary
-python3 scripts/ktap-summary.py --host "$hostlog" "${guest_args[@]}" \
-	--timeout "$TEST_TIMEOUT" --results "$out/results.txt" \
-	| tee "$out/summary.txt"
+# The AMD group also carries the shared steps (deps, builds, unit).
+amd_host=(--host "$hostlog" --timeout "$TEST_TIMEOUT")
+python3 scripts/ktap-summary.py "${amd_host[@]}" "${amd_args[@]}" \
+	"${intel_args[@]}" --results "$out/results.txt" |
+	tee "$out/summary.txt"
 exit "${PIPESTATUS[0]}"
