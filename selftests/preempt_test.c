@@ -137,13 +137,13 @@ TEST(spinning_guest_is_preemptible)
 	int i;
 
 	/*
-	 * Under Bochs the host CPU running the spinning guest never takes
-	 * its own timer interrupt: the host thread gets 0 ms and the
-	 * kernel reports soft lockups and RCU stalls, on kvm_intel exactly
-	 * as on vmon.
+	 * Under Bochs a host CPU running a spinning nested guest never
+	 * switches to another host thread (its timer ticks still arrive):
+	 * the host thread gets 0 ms, and the kernel reports soft lockups
+	 * and RCU stalls, on kvm_intel exactly as on vmon.
 	 */
 	if (running_on_emulator("bochs"))
-		SKIP(return, "Bochs (vmontest.emulator=bochs) never interrupts a spinning nested guest with the host's timer, on kvm_intel as on vmon; runs on QEMU/AMD and on hardware");
+		SKIP(return, "Bochs (vmontest.emulator=bochs): a CPU running a spinning nested guest never switches to another host thread, on kvm_intel as on vmon; runs on QEMU/AMD and hardware");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: the test's own control thread must not share CPU %d",
 		     SHARED_CPU);

@@ -101,13 +101,14 @@ TEST(signal_interrupts_run)
 	int r, round;
 
 	/*
-	 * Under Bochs the host CPU running the spinning guest never takes
-	 * its own timer interrupt, so the kicker thread is never scheduled
-	 * to send the signal: RCU stalls, then the harness's timeout, on
-	 * kvm_intel exactly as on vmon.
+	 * Under Bochs a host CPU running a spinning nested guest never
+	 * switches to another host thread (its timer ticks still arrive):
+	 * the kicker thread, placed on that CPU, never runs to send the
+	 * signal. RCU stalls, then kselftest's timeout, on kvm_intel
+	 * exactly as on vmon.
 	 */
 	if (running_on_emulator("bochs"))
-		SKIP(return, "Bochs (vmontest.emulator=bochs) never interrupts a spinning nested guest with the host's timer, on kvm_intel as on vmon; runs on QEMU/AMD and on hardware");
+		SKIP(return, "Bochs (vmontest.emulator=bochs): a CPU running a spinning nested guest never switches to another host thread, on kvm_intel as on vmon; runs on QEMU/AMD and hardware");
 	vm = vm_create(0);
 	vcpu = vm_vcpu_add(vm, 0, guest_spin);
 	counter_gpa = vm_alloc(vm, 8, 8);
