@@ -124,7 +124,7 @@ static int vmon_fill_supported(struct vmon_cpuid_buf *b)
 		if (r)
 			return r;
 		e->eax = 0;
-		e->ebx &= VMON_7_EBX;
+		e->ebx = (e->ebx & VMON_7_EBX) | F(TSC_ADJUST); /* msr.c */
 		e->ecx &= VMON_7_ECX;
 		e->edx &= VMON_7_EDX;
 	}

@@ -76,6 +76,9 @@ long vmon_check_extension(struct vmon_vm *vm, long ext)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_ENABLE_CAP_VM:
+	case KVM_CAP_MSR_PLATFORM_INFO:
+	case KVM_CAP_GET_MSR_FEATURES:
 		return 1;
 	case KVM_CAP_IRQ_ROUTING:
 		return VMON_MAX_IRQ_ROUTES;	/* routing table entries */
@@ -124,6 +127,17 @@ static long vmon_dev_get_msr_index_list(void *unused, unsigned long arg)
 	return vmon_get_msr_index_list((void __user *)arg);
 }
 
+static long vmon_dev_get_msr_feature_index_list(void *unused,
+						unsigned long arg)
+{
+	return vmon_get_msr_feature_index_list((void __user *)arg);
+}
+
+static long vmon_dev_get_msrs(void *unused, unsigned long arg)
+{
+	return vmon_get_feature_msrs((void __user *)arg);
+}
+
 static const struct vmon_ioctl_desc vmon_dev_ioctls[] = {
 	VMON_IOCTL(KVM_GET_API_VERSION, vmon_dev_get_api_version, VMON_LOCK_NONE),
 	VMON_IOCTL(KVM_CREATE_VM, vmon_dev_create_vm, VMON_LOCK_NONE),
@@ -134,6 +148,9 @@ static const struct vmon_ioctl_desc vmon_dev_ioctls[] = {
 		   VMON_LOCK_NONE),
 	VMON_IOCTL(KVM_GET_MSR_INDEX_LIST, vmon_dev_get_msr_index_list,
 		   VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_GET_MSR_FEATURE_INDEX_LIST,
+		   vmon_dev_get_msr_feature_index_list, VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_GET_MSRS, vmon_dev_get_msrs, VMON_LOCK_NONE),
 };
 
 static long vmon_dev_ioctl(struct file *filp, unsigned int cmd,

@@ -410,6 +410,11 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 
 	if (id >= VMON_MAX_VCPU_ID)
 		return -EINVAL;
+	/* The first vCPU fixes KVM_CAP_MAX_VCPU_ID, as in KVM. */
+	if (!vm->max_vcpu_id)
+		vm->max_vcpu_id = VMON_MAX_VCPU_ID;
+	if (id >= vm->max_vcpu_id)
+		return -EINVAL;
 	if (vm->nr_vcpus >= VMON_MAX_VCPUS)
 		return -EINVAL;
 	if (xa_load(&vm->vcpus, id))

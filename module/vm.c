@@ -80,6 +80,7 @@ static const struct vmon_ioctl_desc vmon_vm_ioctls[] = {
 	VMON_IOCTL(KVM_CHECK_EXTENSION, vmon_vm_check_extension,
 		   VMON_LOCK_NONE),
 	VMON_IOCTL(KVM_SET_TSS_ADDR, vmon_vm_set_tss_addr, VMON_LOCK_VM),
+	VMON_IOCTL(KVM_ENABLE_CAP, vmon_vm_enable_cap, VMON_LOCK_VM),
 	VMON_IOCTL(KVM_CREATE_IRQCHIP, vmon_vm_create_irqchip, VMON_LOCK_VM),
 	/* Interrupt sources: their own locking, callable while vCPUs run. */
 	VMON_IOCTL(KVM_IRQ_LINE, vmon_vm_irq_line, VMON_LOCK_NONE),

@@ -312,6 +312,13 @@ struct vmon_vm {
 
 	unsigned long tss_addr;			/* (l) KVM_SET_TSS_ADDR */
 	/*
+	 * KVM_CAP_MAX_VCPU_ID (caps.c): 0 until set, or until the first
+	 * vCPU fixes it at VMON_MAX_VCPU_ID, as in KVM.
+	 */
+	u32 max_vcpu_id;			/* (l) */
+	/* KVM_CAP_MSR_PLATFORM_INFO disabled: guest RDMSR of it #GPs. */
+	bool platform_info_hidden;		/* (l) write, (a) read */
+	/*
 	 * irq.c's per-VM state (struct vmon_irq, module/irqchip.h): created
 	 * by KVM_CREATE_IRQCHIP or the first KVM_IOEVENTFD; test for the
 	 * irqchip with vmon_irqchip_in_kernel().
@@ -347,6 +354,8 @@ struct vmon_vcpu {
 	bool sigset_active;			/* (v) KVM_SET_SIGNAL_MASK */
 	sigset_t sigset;			/* (v) mask during KVM_RUN */
 	u64 tsc_offset;				/* (v) guest TSC - host TSC */
+	u64 tsc_adjust;				/* (v) IA32_TSC_ADJUST */
+	u64 platform_info;			/* (v) MSR_PLATFORM_INFO */
 
 	/* Guest state owned by the core; loaded/stored by backend run(). */
 	u64 regs[VMON_NR_GPRS];			/* (v) */
@@ -528,6 +537,10 @@ long vmon_ioctl_finish(const struct vmon_ioctl_desc *d, long r);
 long vmon_check_extension(struct vmon_vm *vm, long ext);
 long vmon_get_supported_cpuid(void __user *argp);
 long vmon_get_msr_index_list(void __user *argp);
+/* Feature MSRs on the system fd (msr.c), KVM_ENABLE_CAP on a VM (caps.c). */
+long vmon_get_msr_feature_index_list(void __user *argp);
+long vmon_get_feature_msrs(void __user *argp);
+long vmon_vm_enable_cap(struct vmon_vm *vm, unsigned long arg);
 
 /* Module-wide: device, VM and vCPU file operations. */
 int vmon_dev_init(void);

@@ -8,9 +8,11 @@
  * without burning host CPU while nothing is pending.
  *
  * Timing: the emulated test machines are slow and shared, so rates are
- * checked within a factor of two of the programmed one (over ~0.5 s),
- * and one-shot delays between half and ten times the programmed delay:
- * early is always wrong, late only when grossly so.
+ * checked within a factor of two of the programmed one (over ~0.5 s);
+ * one-shot and TSC-deadline timers must not fire early by the guest's
+ * TSC (exact for TSC-deadline, 5% for the APIC's own clock) and not
+ * later than ten times the delay by the host's clock: early is always
+ * wrong, late only when grossly so.
  */
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -182,8 +184,8 @@ static void guest_tsc_deadline(u64 tsc_khz)
 	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_TSC_DEADLINE), dl);
 	GUEST_SYNC(0);
 	wait_irqs(1);
-	/* It fired no earlier than the deadline, and disarmed itself. */
-	GUEST_ASSERT(rdtsc() >= dl);
+	/* Not before the deadline (one clock: exact), and disarmed. */
+	GUEST_ASSERT(irq_tsc >= dl);
 	GUEST_SYNC2(irq_count, rdmsr(MSR_IA32_TSC_DEADLINE));
 
 	/* A deadline in the past fires at once. */
@@ -239,7 +241,7 @@ TEST(lapic_timer_tsc_deadline)
 	       ONESHOT_NS / 1000000, khz, (unsigned long long)ms);
 	EXPECT_EQ(1, uc.args[0]);
 	EXPECT_EQ(0, uc.args[1]) TH_LOG("IA32_TSC_DEADLINE after firing");
-	EXPECT_LE(ONESHOT_NS / 2000000, ms) TH_LOG("fired early");
+	/* Early is checked in the guest: the host's clock starts late. */
 	EXPECT_GE(ONESHOT_NS * 10 / 1000000, ms) TH_LOG("fired very late");
 	EXPECT_EQ(2, vcpu_run_sync(vcpu));
 	vt_sleep_ms(50);
