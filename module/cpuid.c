@@ -226,6 +226,31 @@ long vmon_get_supported_cpuid(void __user *argp)
 	return r;
 }
 
+static void vmon_cpuid_dynamic(struct vmon_vcpu *vcpu, u32 fn, u32 idx,
+			       u32 *ebx, u32 *ecx, u32 *edx);
+
+static bool vmon_cpuid_same(struct vmon_vcpu *vcpu,
+			    const struct kvm_cpuid_entry2 *e, int nent)
+{
+	int i;
+
+	if (nent != vcpu->cpuid_nent)
+		return false;
+	for (i = 0; i < nent; i++) {
+		struct kvm_cpuid_entry2 a = e[i], b = vcpu->cpuid[i];
+
+		vmon_cpuid_dynamic(vcpu, a.function, a.index, &a.ebx, &a.ecx,
+				   &a.edx);
+		vmon_cpuid_dynamic(vcpu, b.function, b.index, &b.ebx, &b.ecx,
+				   &b.edx);
+		if (a.function != b.function || a.index != b.index ||
+		    a.flags != b.flags || a.eax != b.eax || a.ebx != b.ebx ||
+		    a.ecx != b.ecx || a.edx != b.edx)
+			return false;
+	}
+	return true;
+}
+
 long vmon_vcpu_set_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 {
 	struct kvm_cpuid2 __user *uc = (void __user *)arg;
@@ -243,11 +268,10 @@ long vmon_vcpu_set_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 	}
 	/*
 	 * As in KVM: once the vCPU has run, CPUID may only be set again to
-	 * the very same table (changing it under a running guest is unsafe).
+	 * the very same table (changing it under a running guest is unsafe),
+	 * compared as the guest sees both (what KVM_GET_CPUID2 returned).
 	 */
-	if (vcpu->ran_once &&
-	    (c.nent != vcpu->cpuid_nent ||
-	     (c.nent && memcmp(e, vcpu->cpuid, c.nent * sizeof(*e))))) {
+	if (vcpu->ran_once && !vmon_cpuid_same(vcpu, e, c.nent)) {
 		kfree(e);
 		return -EINVAL;
 	}

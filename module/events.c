@@ -280,6 +280,17 @@ static int vmon_vcpu_block(struct vmon_vcpu *vcpu)
 	return 1;
 }
 
+int vmon_wait_uninitialized(struct vmon_vcpu *vcpu)
+{
+	if (wait_event_interruptible(vcpu->wq, READ_ONCE(vcpu->requests) &
+				     (BIT(VMON_REQ_INIT) | BIT(VMON_REQ_SIPI)))) {
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+	vmon_process_requests(vcpu);
+	return -EAGAIN;
+}
+
 /* ---------------------------------------------------------------- */
 /* Choosing the next event                                           */
 

@@ -854,7 +854,7 @@ long vmon_vcpu_get_lapic(struct vmon_vcpu *vcpu, unsigned long arg)
 	long r = 0;
 
 	if (!apic)
-		return -ENXIO;
+		return -EINVAL;
 	s = kmalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
@@ -879,7 +879,7 @@ long vmon_vcpu_set_lapic(struct vmon_vcpu *vcpu, unsigned long arg)
 	u32 tmcct;
 
 	if (!apic)
-		return -ENXIO;
+		return -EINVAL;
 	s = memdup_user((void __user *)arg, sizeof(*s));
 	if (IS_ERR(s))
 		return PTR_ERR(s);

@@ -290,6 +290,14 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 
+	/*
+	 * As in KVM: an AP that never got INIT waits here for it, and the
+	 * KVM_RUN that saw it arrive returns EAGAIN (EINTR on a signal).
+	 */
+	if (vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED && vcpu->apic) {
+		r = vmon_wait_uninitialized(vcpu);
+		goto out;
+	}
 	/* As in KVM: a pending I/O completes even with immediate_exit. */
 	r = vmon_complete_pending(vcpu);
 	if (r <= 0)

@@ -112,6 +112,9 @@ static void vmon_sregs_get(struct vmon_vcpu *vcpu, struct kvm_sregs *s)
 	memset(s, 0, sizeof(*s));
 	vmon_ops->get_sregs(vcpu, s);
 	s->apic_base = vcpu->apic_base;
+	/* With an in-kernel LAPIC, CR8 is its TPR. */
+	if (vcpu->apic)
+		s->cr8 = vmon_lapic_get_cr8(vcpu);
 	/* An external interrupt being delivered shows here, as in KVM. */
 	if (vcpu->ev.irq_injected && !vcpu->ev.irq_soft)
 		__set_bit(vcpu->ev.irq_nr,
@@ -132,6 +135,8 @@ static int vmon_sregs_set(struct vmon_vcpu *vcpu, const struct kvm_sregs *s)
 	r = vmon_ops->set_sregs(vcpu, s);
 	if (r)
 		return r;
+	if (vcpu->apic)
+		vmon_lapic_set_cr8(vcpu, s->cr8);
 	/* A vector in the bitmap is an interrupt being delivered (KVM). */
 	v = find_first_bit((const unsigned long *)s->interrupt_bitmap,
 			   KVM_NR_INTERRUPTS);
@@ -451,8 +456,12 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->pat = VMON_PAT_DEFAULT;
-	/* The guest's TSC starts at 0, as in KVM, not at the host's uptime. */
-	vcpu->tsc_offset = -rdtsc();
+	/*
+	 * One TSC for the whole VM, counting from 0 at KVM_CREATE_VM: vCPUs
+	 * created later must not start behind the others, or an SMP guest
+	 * sees its TSC go backwards between CPUs (KVM matches them too).
+	 */
+	vcpu->tsc_offset = vm->tsc_offset;
 	vmon_ops->vcpu_reset(vcpu);
 	vmon_events_reset(vcpu);
 	if (vmon_irqchip_in_kernel(vm)) {

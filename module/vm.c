@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <asm/msr.h>
 #include "vmon.h"
 
 static void vmon_vm_release_ref(struct kref *ref)
@@ -59,11 +60,13 @@ static long vmon_vm_create_vcpu(struct vmon_vm *vm, unsigned long id)
 /*
  * KVM_SET_TSS_ADDR: the three pages KVM's VMX backend needs to run real
  * mode without unrestricted guest. vmon requires unrestricted guest (and
- * SVM needs nothing), so the address is only recorded; like KVM on AMD,
- * any value is accepted.
+ * SVM needs nothing), so the address is only recorded, after KVM's check
+ * that the three pages fit below 4 GiB.
  */
 static long vmon_vm_set_tss_addr(struct vmon_vm *vm, unsigned long addr)
 {
+	if (addr > (unsigned int)(-3 * PAGE_SIZE))
+		return -EINVAL;
 	vm->tss_addr = addr;
 	return 0;
 }
@@ -142,6 +145,8 @@ long vmon_create_vm(void)
 	mutex_init(&vm->slots_lock);
 	spin_lock_init(&vm->mmu_lock);
 	xa_init(&vm->vcpus);
+	/* The guest's TSC starts at 0, as in KVM, not at the host's uptime. */
+	vm->tsc_offset = -rdtsc();
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

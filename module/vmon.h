@@ -311,6 +311,7 @@ struct vmon_vm {
 	atomic_t tlb_flush_gen;			/* (a) */
 
 	unsigned long tss_addr;			/* (l) KVM_SET_TSS_ADDR */
+	u64 tsc_offset;				/* (o) vCPUs' initial offset */
 	/*
 	 * KVM_CAP_MAX_VCPU_ID (caps.c): 0 until set, or until the first
 	 * vCPU fixes it at VMON_MAX_VCPU_ID, as in KVM.
@@ -455,6 +456,8 @@ int vmon_events_after_exit(struct vmon_vcpu *vcpu);
 void vmon_events_save_run(struct vmon_vcpu *vcpu);
 void vmon_events_reset(struct vmon_vcpu *vcpu);
 void vmon_events_accept(struct vmon_vcpu *vcpu);	/* INIT/SIPI now */
+/* KVM_RUN on an UNINITIALIZED AP: wait for INIT, then -EAGAIN. */
+int vmon_wait_uninitialized(struct vmon_vcpu *vcpu);
 long vmon_vcpu_interrupt(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_nmi(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_get_events(struct vmon_vcpu *vcpu, unsigned long arg);
