@@ -80,6 +80,8 @@ long vmon_check_extension(struct vmon_vm *vm, long ext)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_GET_MSR_FEATURES:
 		return 1;
+	case KVM_CAP_SYNC_REGS:
+		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_IRQ_ROUTING:
 		return VMON_MAX_IRQ_ROUTES;	/* routing table entries */
 	case KVM_CAP_NR_VCPUS:
