@@ -412,7 +412,9 @@ long vmon_vm_create_irqchip(struct vmon_vm *vm, unsigned long arg)
 	return 0;
 }
 
-long vmon_vm_get_irqchip(struct vmon_vm *vm, unsigned long arg)
+/* KVM_GET_IRQCHIP / KVM_SET_IRQCHIP: one chip's state, by chip_id. */
+static long vmon_vm_irqchip_state(struct vmon_vm *vm, unsigned long arg,
+				  bool set)
 {
 	struct vmon_irq *irq = vmon_irq_chip(vm);
 	struct kvm_irqchip *chip;
@@ -428,49 +430,38 @@ long vmon_vm_get_irqchip(struct vmon_vm *vm, unsigned long arg)
 	switch (chip->chip_id) {
 	case KVM_IRQCHIP_PIC_MASTER:
 	case KVM_IRQCHIP_PIC_SLAVE:
-		vmon_pic_get_state(irq->pic, chip->chip_id, &chip->chip.pic);
+		if (set)
+			vmon_pic_set_state(irq->pic, chip->chip_id,
+					   &chip->chip.pic);
+		else
+			vmon_pic_get_state(irq->pic, chip->chip_id,
+					   &chip->chip.pic);
 		break;
 	case KVM_IRQCHIP_IOAPIC:
-		vmon_ioapic_get_state(irq->ioapic, &chip->chip.ioapic);
+		if (set)
+			vmon_ioapic_set_state(irq->ioapic, &chip->chip.ioapic);
+		else
+			vmon_ioapic_get_state(irq->ioapic, &chip->chip.ioapic);
 		break;
 	default:
 		r = -EINVAL;
 		goto out;
 	}
-	if (copy_to_user((void __user *)arg, chip, sizeof(*chip)))
+	if (!set && copy_to_user((void __user *)arg, chip, sizeof(*chip)))
 		r = -EFAULT;
 out:
 	kfree(chip);
 	return r;
 }
 
+long vmon_vm_get_irqchip(struct vmon_vm *vm, unsigned long arg)
+{
+	return vmon_vm_irqchip_state(vm, arg, false);
+}
+
 long vmon_vm_set_irqchip(struct vmon_vm *vm, unsigned long arg)
 {
-	struct vmon_irq *irq = vmon_irq_chip(vm);
-	struct kvm_irqchip *chip;
-	long r = 0;
-
-	chip = memdup_user((void __user *)arg, sizeof(*chip));
-	if (IS_ERR(chip))
-		return PTR_ERR(chip);
-	if (!irq) {
-		r = -ENXIO;
-		goto out;
-	}
-	switch (chip->chip_id) {
-	case KVM_IRQCHIP_PIC_MASTER:
-	case KVM_IRQCHIP_PIC_SLAVE:
-		vmon_pic_set_state(irq->pic, chip->chip_id, &chip->chip.pic);
-		break;
-	case KVM_IRQCHIP_IOAPIC:
-		vmon_ioapic_set_state(irq->ioapic, &chip->chip.ioapic);
-		break;
-	default:
-		r = -EINVAL;
-	}
-out:
-	kfree(chip);
-	return r;
+	return vmon_vm_irqchip_state(vm, arg, true);
 }
 
 /* ---------------------------------------------------------------- */

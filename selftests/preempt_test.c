@@ -20,34 +20,6 @@
 #define SHARED_CPU	0
 #define WINDOW_MS	1000
 
-/*
- * The emulated test machines name themselves on the kernel command line
- * (scripts/run-bochs.sh passes "vmontest.emulator=bochs", run-qemu.sh
- * "vmontest.emulator=qemu-tcg"); real hardware passes nothing.
- */
-static bool running_on_emulator(const char *name)
-{
-	char buf[4096], want[64];
-	const char *p;
-	size_t n;
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	snprintf(want, sizeof(want), "vmontest.emulator=%s", name);
-	for (p = strstr(buf, want); p; p = strstr(p + 1, want)) {
-		char end = p[strlen(want)];
-
-		if ((p == buf || p[-1] == ' ') &&
-		    (end == '\0' || end == ' ' || end == '\n'))
-			return true;
-	}
-	return false;
-}
-
 static void guest_spin_forever(u64 *counter)
 {
 	/* Touch memory so the host can see that the guest really ran. */
@@ -142,7 +114,7 @@ TEST(spinning_guest_is_preemptible)
 	 * the host thread gets 0 ms, and the kernel reports soft lockups
 	 * and RCU stalls, on kvm_intel exactly as on vmon.
 	 */
-	if (running_on_emulator("bochs"))
+	if (vt_running_on_emulator("bochs"))
 		SKIP(return, "Bochs (vmontest.emulator=bochs): a CPU running a spinning nested guest never switches to another host thread, on kvm_intel as on vmon; runs on QEMU/AMD and hardware");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: the test's own control thread must not share CPU %d",

@@ -54,34 +54,6 @@ static void install_handler(void)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
-/*
- * The emulated test machines name themselves on the kernel command line
- * (scripts/run-bochs.sh passes "vmontest.emulator=bochs", run-qemu.sh
- * "vmontest.emulator=qemu-tcg"); real hardware passes nothing.
- */
-static bool running_on_emulator(const char *name)
-{
-	char buf[4096], want[64];
-	const char *p;
-	size_t n;
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	snprintf(want, sizeof(want), "vmontest.emulator=%s", name);
-	for (p = strstr(buf, want); p; p = strstr(p + 1, want)) {
-		char end = p[strlen(want)];
-
-		if ((p == buf || p[-1] == ' ') &&
-		    (end == '\0' || end == ' ' || end == '\n'))
-			return true;
-	}
-	return false;
-}
-
 static void guest_spin(u64 *counter)
 {
 	GUEST_SYNC(0);
@@ -107,7 +79,7 @@ TEST(signal_interrupts_run)
 	 * signal. RCU stalls, then kselftest's timeout, on kvm_intel
 	 * exactly as on vmon.
 	 */
-	if (running_on_emulator("bochs"))
+	if (vt_running_on_emulator("bochs"))
 		SKIP(return, "Bochs (vmontest.emulator=bochs): a CPU running a spinning nested guest never switches to another host thread, on kvm_intel as on vmon; runs on QEMU/AMD and hardware");
 	vm = vm_create(0);
 	vcpu = vm_vcpu_add(vm, 0, guest_spin);

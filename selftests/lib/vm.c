@@ -753,3 +753,31 @@ void vcpu_thread_join(struct vt_vcpu *vcpu, unsigned int timeout_ms)
 	}
 	vcpu->thread_started = false;
 }
+
+/*
+ * The emulated test machines name themselves on the kernel command line
+ * (scripts/run-bochs.sh passes "vmontest.emulator=bochs", run-qemu.sh
+ * "vmontest.emulator=qemu-tcg"); real hardware passes nothing.
+ */
+bool vt_running_on_emulator(const char *name)
+{
+	char buf[4096], want[64];
+	const char *p;
+	size_t n;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "vmontest.emulator=%s", name);
+	for (p = strstr(buf, want); p; p = strstr(p + 1, want)) {
+		char end = p[strlen(want)];
+
+		if ((p == buf || p[-1] == ' ') &&
+		    (end == '\0' || end == ' ' || end == '\n'))
+			return true;
+	}
+	return false;
+}

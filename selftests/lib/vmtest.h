@@ -74,6 +74,8 @@ void __vt_fail(const char *file, int line, const char *fmt, ...)
 
 const char *vt_dev_path(void);	/* $VMON_TEST_DEV or /dev/vmon */
 bool vt_dev_is_kvm(void);	/* the misc device 10:232 (/dev/kvm) */
+/* The emulated machine named @name ("bochs", "qemu-tcg") runs us. */
+bool vt_running_on_emulator(const char *name);
 int vt_open_dev(void);		/* fails the test if it cannot */
 int vt_check_cap(int fd, long cap);	/* KVM_CHECK_EXTENSION, must not fail */
 /* KVM_GET_SUPPORTED_CPUID of the device, cached; caller must not free. */
