@@ -192,7 +192,8 @@ static void guest_tsc_deadline(u64 tsc_khz)
 	wrmsr(MSR_IA32_TSC_DEADLINE, 1);
 	wait_irqs(2);
 	/* Writing 0 disarms: a timer armed and cancelled never fires. */
-	wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + delta / 10);
+	/* Far enough ahead that a slow emulator cannot reach it first. */
+	wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + delta * 10);
 	wrmsr(MSR_IA32_TSC_DEADLINE, 0);
 	GUEST_SYNC(irq_count);
 	sti_nop_cli();
