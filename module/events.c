@@ -439,7 +439,11 @@ void vmon_events_get(struct vmon_vcpu *vcpu, struct kvm_vcpu_events *e)
 	vmon_process_nmi(vcpu);
 	/* INT3/INTO restart from RIP: the ABI has no length to carry. */
 	if (!vcpu->ev.exc_soft) {
-		/* Without KVM_CAP_EXCEPTION_PAYLOAD pending reads as injected. */
+		/*
+		 * Without KVM_CAP_EXCEPTION_PAYLOAD a pending exception also
+		 * reads as injected (KVM 6.1 reports both flags so).
+		 */
+		e->exception.pending = vcpu->ev.exc_pending;
 		e->exception.injected = vcpu->ev.exc_injected ||
 					vcpu->ev.exc_pending;
 	}

@@ -40,6 +40,8 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 	struct vmon_lapic *apic = container_of(t, struct vmon_lapic,
 					       timer.hrtimer);
 	u32 mode = READ_ONCE(apic->timer.mode);
+	/* LVTT writes may raise it concurrently (lapic_limit_period). */
+	s64 period = READ_ONCE(apic->timer.period);
 
 	lapic_timer_deliver(apic);
 	if (mode == APIC_LVT_TIMER_TSCDEADLINE) {
@@ -47,7 +49,7 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 		WRITE_ONCE(apic->timer.tsc_deadline, 0);
 		return HRTIMER_NORESTART;
 	}
-	if (mode == APIC_LVT_TIMER_PERIODIC && apic->timer.period) {
+	if (mode == APIC_LVT_TIMER_PERIODIC && period) {
 		/*
 		 * Advance from the previous expiry, not from now, so the
 		 * period does not drift; expiries missed while the host was
@@ -55,7 +57,7 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 		 * where the IRR holds one bit per vector.
 		 */
 		hrtimer_forward(t, hrtimer_cb_get_time(t),
-				ns_to_ktime(apic->timer.period));
+				ns_to_ktime(period));
 		WRITE_ONCE(apic->timer.target, hrtimer_get_expires(t));
 		return HRTIMER_RESTART;
 	}
@@ -93,7 +95,7 @@ static void lapic_limit_period(struct vmon_lapic *apic)
 
 	if (apic->timer.mode == APIC_LVT_TIMER_PERIODIC &&
 	    apic->timer.period && apic->timer.period < min)
-		apic->timer.period = min;
+		WRITE_ONCE(apic->timer.period, min);
 }
 
 /*

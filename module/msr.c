@@ -238,7 +238,9 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 			return vmon_lapic_set_base(vcpu, data, host);
 		/*
 		 * Without an in-kernel local APIC the base only has to be
-		 * well formed: reserved bits, and x2APIC (not offered) clear.
+		 * well formed: reserved bits clear, and x2APIC mode (which
+		 * only the in-kernel LAPIC emulates) off. KVM would take
+		 * the x2APIC bit here if the guest's CPUID had it.
 		 */
 		if (data & ~(MSR_IA32_APICBASE_BASE | MSR_IA32_APICBASE_ENABLE |
 			     MSR_IA32_APICBASE_BSP))

@@ -561,7 +561,7 @@ static void svm_get_sregs(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr4 = s->cr4;
 	sregs->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
 	sregs->efer = s->efer & ~EFER_SVME;
-	/* The core fills apic_base; no irqchip, so no pending interrupt. */
+	/* The core fills apic_base and the pending-interrupt bitmap. */
 	memset(sregs->interrupt_bitmap, 0, sizeof(sregs->interrupt_bitmap));
 }
 

@@ -387,7 +387,7 @@ void vmx_get_sregs(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr4 = vmx->cr4;
 	sregs->cr8 = vmx->cr8;
 	sregs->efer = vmx->efer;
-	/* The core fills apic_base; no irqchip, so no pending interrupt. */
+	/* The core fills apic_base and the pending-interrupt bitmap. */
 	memset(sregs->interrupt_bitmap, 0, sizeof(sregs->interrupt_bitmap));
 }
 
