@@ -7,7 +7,8 @@
  *
  * and a benchmark that fails prints "bench <name> error -" (details on
  * stderr) and makes the exit status 1. Lines starting with '#' are
- * comments. The guests are in bench-guests.S.
+ * comments. The guests are in bench-guests.S; the interrupt benchmarks
+ * (ipi, irqfd, timer) and theirs are in bench-irq.c and bench-irq.S.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "libvmon.h"
 
 #define BENCH_CODE	0x100000ULL	/* guest code; stack grows down below */
@@ -29,9 +31,9 @@ extern const uint8_t bench_cpuid[], bench_cpuid_end[];
 extern const uint8_t bench_pio[], bench_pio_end[];
 extern const uint8_t bench_touch[], bench_touch_end[];
 
-static const char *dev = VMON_DEFAULT_DEV;
+const char *bench_dev = VMON_DEFAULT_DEV;
 
-static double now(void)
+double bench_now(void)
 {
 	struct timespec ts;
 
@@ -43,7 +45,7 @@ static double now(void)
 static int bench_vm(struct vmon_guest *vm, uint64_t mem, const uint8_t *code,
 		    const uint8_t *code_end)
 {
-	if (vmon_open(vm, dev) || vmon_create(vm, mem) || vmon_set_cpuid(vm))
+	if (vmon_open(vm, bench_dev) || vmon_create(vm, mem) || vmon_set_cpuid(vm))
 		return -1;
 	memcpy(vm->mem + BENCH_CODE, code, code_end - code);
 	return 0;
@@ -111,10 +113,10 @@ static int run_to_done(struct vmon_guest *vm, uint64_t rdi, uint64_t rsi,
 
 	if (start(vm, rdi, rsi))
 		return -1;
-	t0 = now();
+	t0 = bench_now();
 	if (run_once(vm))
 		return -1;
-	*secs = now() - t0;
+	*secs = bench_now() - t0;
 	if (expect(vm, KVM_EXIT_IO, DONE_PORT) || run_once(vm) ||
 	    expect(vm, KVM_EXIT_HLT, -1))
 		return -1;
@@ -172,10 +174,10 @@ static int bench_pio_exit(unsigned long iters, double *ns)
 	if (bench_vm(&vm, 16ULL << 20, bench_pio, bench_pio_end) ||
 	    pio_loop(&vm, 100))
 		goto out;
-	t0 = now();
+	t0 = bench_now();
 	if (pio_loop(&vm, iters))
 		goto out;
-	*ns = (now() - t0) * 1e9 / iters;
+	*ns = (bench_now() - t0) * 1e9 / iters;
 	ret = 0;
 out:
 	vmon_close(&vm);
@@ -210,15 +212,15 @@ static int bench_vm_cycle(unsigned long n, double *ns)
 	unsigned long i;
 	int ret = -1;
 
-	if (vmon_open(&vm, dev))
+	if (vmon_open(&vm, bench_dev))
 		goto out;
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < n; i++) {
 		if (vmon_create(&vm, 2ULL << 20))
 			goto out;
 		vmon_destroy(&vm);
 	}
-	*ns = (now() - t0) * 1e9 / n;
+	*ns = (bench_now() - t0) * 1e9 / n;
 	ret = 0;
 out:
 	vmon_close(&vm);
@@ -229,20 +231,27 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: vmon-bench [--dev PATH] [--iters N] [--fault-mib M] [--vms V]\n"
-"                  [--reps R] [--only LIST]\n"
+"                  [--irqs I] [--timer-ms T] [--reps R] [--only LIST]\n"
 "  --dev PATH     /dev/vmon (default) or /dev/kvm\n"
 "  --iters N      guest loop iterations for cpuid and pio (default 10000)\n"
 "  --fault-mib M  size of the fresh region the guest touches (default 64)\n"
 "  --vms V        VM create/destroy cycles (default 20)\n"
+"  --irqs I       measured round trips for ipi and irqfd (default 2000;\n"
+"                 a tenth more, at least 10, as warm-up)\n"
+"  --timer-ms T   interval the timer benchmark counts over (default 1000)\n"
 "  --reps R       run each benchmark R times, report the best (default 3)\n"
-"  --only LIST    comma-separated subset of: cpuid,pio,tdp,vm\n"
+"  --only LIST    comma-separated subset of: cpuid,pio,tdp,vm,ipi,irqfd,timer\n"
 "Output: 'bench <name> <value> <unit>' per result:\n"
 "  cpuid_exit_ns         guest CPUID, exit handled in the kernel, per iteration\n"
 "  pio_exit_ns           guest OUT, exit to userspace and back, per iteration\n"
 "  tdp_fault_mib_s       first touch of fresh guest RAM, one write per 4 KiB\n"
 "  tdp_fault_ns          the same, per page\n"
 "  vm_create_destroy_us  KVM_CREATE_VM + memslot + vCPU + close, per cycle\n"
-"  vm_create_destroy_per_s  the same, cycles per second\n");
+"  vm_create_destroy_per_s  the same, cycles per second\n"
+"  ipi_roundtrip_ns      x2APIC IPI vCPU 0 -> 1, answered 1 -> 0, both in HLT\n"
+"  irqfd_roundtrip_ns    eventfd write -> MSI via KVM_IRQFD -> guest handler\n"
+"                        -> OUT to a KVM_IOEVENTFD port -> host read\n"
+"  timer_irq_per_s       TSC-deadline interrupts, re-armed to expire at once\n");
 }
 
 static int selected(const char *only, const char *name)
@@ -282,12 +291,15 @@ int main(int argc, char **argv)
 		{ "iters", required_argument, NULL, 'i' },
 		{ "fault-mib", required_argument, NULL, 'f' },
 		{ "vms", required_argument, NULL, 'v' },
+		{ "irqs", required_argument, NULL, 'I' },
+		{ "timer-ms", required_argument, NULL, 'T' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long iters = 10000, fault_mib = 64, vms = 20, reps = 3;
+	unsigned long irqs = 2000, timer_ms = 1000;
 	const struct bench {
 		const char *key, *name;
 		int (*fn)(unsigned long n, double *ns);
@@ -297,14 +309,17 @@ int main(int argc, char **argv)
 		{ "pio", "pio_exit_ns", bench_pio_exit, &iters },
 		{ "tdp", "tdp_fault_mib_s", bench_tdp_fault, &fault_mib },
 		{ "vm", "vm_create_destroy_us", bench_vm_cycle, &vms },
+		{ "ipi", "ipi_roundtrip_ns", bench_ipi, &irqs },
+		{ "irqfd", "irqfd_roundtrip_ns", bench_irqfd, &irqs },
+		{ "timer", "timer_irq_per_s", bench_timer, &timer_ms },
 	}, *b;
 	const char *only = NULL;
 	int c, failed = 0;
 
-	while ((c = getopt_long(argc, argv, "d:i:f:v:o:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:i:f:v:I:T:o:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			dev = optarg;
+			bench_dev = optarg;
 			break;
 		case 'i':
 			iters = parse_count("--iters", optarg);
@@ -318,6 +333,12 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			vms = parse_count("--vms", optarg);
+			break;
+		case 'I':
+			irqs = parse_count("--irqs", optarg);
+			break;
+		case 'T':
+			timer_ms = parse_count("--timer-ms", optarg);
 			break;
 		case 'o':
 			only = optarg;
@@ -344,13 +365,13 @@ int main(int argc, char **argv)
 			nsel += selected(only, b->key) ? strlen(b->key) + 1 : 0;
 		/* Every byte of LIST must belong to a known name + comma. */
 		if (nsel != strlen(only) + 1) {
-			fprintf(stderr, "vmon-bench: --only takes a comma-separated subset of cpuid,pio,tdp,vm\n");
+			fprintf(stderr, "vmon-bench: --only takes a comma-separated subset of cpuid,pio,tdp,vm,ipi,irqfd,timer\n");
 			return 2;
 		}
 	}
 
-	printf("# vmon-bench dev=%s iters=%lu fault_mib=%lu vms=%lu reps=%lu\n",
-	       dev, iters, fault_mib, vms, reps);
+	printf("# vmon-bench dev=%s iters=%lu fault_mib=%lu vms=%lu irqs=%lu timer_ms=%lu reps=%lu\n",
+	       bench_dev, iters, fault_mib, vms, irqs, timer_ms, reps);
 	fflush(stdout);
 
 	for (b = benches; b < benches + ARRAY_SIZE(benches); b++) {
@@ -382,6 +403,8 @@ int main(int argc, char **argv)
 			printf("bench vm_create_destroy_us %.0f us\n", best / 1e3);
 			printf("bench vm_create_destroy_per_s %.1f 1/s\n",
 			       1e9 / best);
+		} else if (!strcmp(b->key, "timer")) {
+			printf("bench timer_irq_per_s %.0f 1/s\n", 1e9 / best);
 		} else {
 			printf("bench %s %.0f ns\n", b->name, best);
 		}
