@@ -391,6 +391,60 @@ static void abort_vcpus(struct irqb_vm *vm)
 	}
 }
 
+static int lapic_bit(const struct kvm_lapic_state *l, int reg, int vec)
+{
+	uint32_t w;
+
+	memcpy(&w, l->regs + reg + (vec / 32) * 16, 4);
+	return w >> (vec % 32) & 1;
+}
+
+/* Where a vCPU the watchdog stopped was, for the report of a hang. */
+static void dump_vcpu(struct irqb_vcpu *v)
+{
+	static const int vecs[] = { IRQB_VEC_IPI0, IRQB_VEC_IPI1,
+				    IRQB_VEC_STOP, IRQB_VEC_IRQFD,
+				    IRQB_VEC_TIMER };
+	struct kvm_vcpu_events ev;
+	struct kvm_lapic_state l;
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[2];
+	} msrs;
+	size_t i;
+
+	memset(&msrs, 0, sizeof(msrs));
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
+		fprintf(stderr, "  vCPU %d: rip 0x%llx (blob + 0x%llx) rflags 0x%llx\n",
+			v->id, (unsigned long long)regs.rip,
+			(unsigned long long)(regs.rip - IRQB_CODE),
+			(unsigned long long)regs.rflags);
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0)
+		fprintf(stderr, "  vCPU %d: mp_state %u\n", v->id, mp.mp_state);
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0)
+		fprintf(stderr, "  vCPU %d: interrupt injected %u nr 0x%x shadow %u\n",
+			v->id, ev.interrupt.injected, ev.interrupt.nr,
+			ev.interrupt.shadow);
+	if (ioctl(v->fd, KVM_GET_LAPIC, &l) == 0)
+		for (i = 0; i < ARRAY_SIZE(vecs); i++)
+			fprintf(stderr, "  vCPU %d: vector 0x%x IRR %d ISR %d\n",
+				v->id, vecs[i], lapic_bit(&l, 0x200, vecs[i]),
+				lapic_bit(&l, 0x100, vecs[i]));
+	msrs.h.nmsrs = 2;
+	msrs.e[0].index = 0x10;		/* IA32_TSC */
+	msrs.e[1].index = 0x6e0;	/* IA32_TSC_DEADLINE */
+	if (ioctl(v->fd, KVM_GET_MSRS, &msrs) == 2)
+		fprintf(stderr, "  vCPU %d: TSC 0x%llx, TSC_DEADLINE MSR 0x%llx\n",
+			v->id, (unsigned long long)msrs.e[0].data,
+			(unsigned long long)msrs.e[1].data);
+	fprintf(stderr, "  guest counters: %llu %llu, TSC deadline 0x%llx\n",
+		(unsigned long long)*guest_u64(v->vm, IRQB_COUNT0),
+		(unsigned long long)*guest_u64(v->vm, IRQB_COUNT1),
+		(unsigned long long)*guest_u64(v->vm, IRQB_DEADLINE));
+}
+
 /*
  * Wait up to @secs for every vCPU thread to end, then join them. Returns
  * 0 if all reached DONE_PORT.
@@ -431,6 +485,8 @@ static int join_threads(struct irqb_vm *vm, double secs)
 		}
 		pthread_join(vm->v[i].thread, NULL);
 		vm->v[i].started = 0;
+		if (vm->abort)
+			dump_vcpu(&vm->v[i]);
 		if (vm->v[i].state != VCPU_DONE)
 			ret = -1;
 	}
@@ -666,8 +722,9 @@ int bench_timer(unsigned long ms, double *ns)
 	dl = bench_now() + watchdog_secs(0);
 	while (*count < 10) {
 		if (any_failed(&vm) || bench_now() > dl) {
-			fprintf(stderr, "vmon-bench: %s: timer: %llu interrupts before the deadline\n",
-				vm.g.dev, (unsigned long long)*count);
+			fprintf(stderr, "vmon-bench: %s: timer: warm-up: only %llu interrupts in %.0f s\n",
+				vm.g.dev, (unsigned long long)*count,
+				watchdog_secs(0));
 			goto out;
 		}
 		sleep_s(0.001);
