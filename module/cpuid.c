@@ -7,8 +7,9 @@
  * The supported set is the host's CPUID filtered through an allow-list of
  * features vmon really virtualizes: anything that needs MSRs or state
  * vmon does not handle yet (MTRR, MCE, PKU, RDPID, MONITOR, XSAVES, SVM,
- * speculation-control MSRs, x2APIC) stays hidden, so a guest never
- * relies on something that would fault.
+ * speculation-control MSRs) stays hidden, so a guest never relies on
+ * something that would fault. x2APIC and TSC_ADJUST are offered whatever
+ * the host has: the in-kernel LAPIC and msr.c emulate them, as KVM does.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -17,13 +18,15 @@
 #include <asm/processor.h>
 #include "vmon.h"
 
+/* The hypervisor range: signature leaf, then the (empty) feature leaf. */
+#define VMON_CPUID_SIGNATURE 0x40000000
+
 #define F(x)	BIT(X86_FEATURE_##x & 31)
 
 /* Leaf 1 ECX / EDX. */
 #define VMON_1_ECX (F(XMM3) | F(PCLMULQDQ) | F(SSSE3) | F(FMA) | F(CX16) | \
 		    F(XMM4_1) | F(XMM4_2) | F(MOVBE) | F(POPCNT) | F(AES) | \
 		    F(XSAVE) | F(AVX) | F(F16C) | F(RDRAND))
-#define VMON_CPUID_SIGNATURE 0x40000000
 /* Emulated by the in-kernel LAPIC whatever the host has, as in KVM. */
 #define VMON_1_ECX_EMULATED F(X2APIC)
 #define VMON_1_EDX (F(FPU) | F(VME) | F(DE) | F(PSE) | F(TSC) | F(MSR) | \

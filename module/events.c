@@ -282,9 +282,11 @@ static int vmon_vcpu_block(struct vmon_vcpu *vcpu)
 
 int vmon_wait_uninitialized(struct vmon_vcpu *vcpu)
 {
+	vcpu->stat.halt_wakeups++;
 	if (wait_event_interruptible(vcpu->wq, READ_ONCE(vcpu->requests) &
 				     (BIT(VMON_REQ_INIT) | BIT(VMON_REQ_SIPI)))) {
 		vcpu->run->exit_reason = KVM_EXIT_INTR;
+		vcpu->stat.signal_exits++;
 		return -EINTR;
 	}
 	vmon_process_requests(vcpu);

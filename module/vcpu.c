@@ -338,13 +338,13 @@ static long vmon_vcpu_set_signal_mask(struct vmon_vcpu *vcpu,
 	return 0;
 }
 
-/* vmon's own (uapi/vmon.h): the counters the run loop keeps. */
 /* The guest's TSC runs at the host's rate: vmon does not scale it. */
 static long vmon_vcpu_get_tsc_khz(struct vmon_vcpu *vcpu, unsigned long arg)
 {
 	return tsc_khz ? tsc_khz : -EIO;
 }
 
+/* vmon's own (uapi/vmon.h): the counters the run loop keeps. */
 static long vmon_vcpu_get_stats(struct vmon_vcpu *vcpu, unsigned long arg)
 {
 	return copy_to_user((void __user *)arg, &vcpu->stat,
