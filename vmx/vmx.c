@@ -691,7 +691,7 @@ static void vmx_init_vmcs_controls(struct vmon_vcpu *vcpu)
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write(EPT_POINTER, vmx_eptp(vcpu));
-	vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+	/* TSC_OFFSET: vmx_reset_vcpu, once the core has chosen it. */
 	/* The guest sees (and owns no bit of) CR0/CR4 via the shadows. */
 	vmcs_write(CR0_GUEST_HOST_MASK, ~0UL);
 	vmcs_write(CR4_GUEST_HOST_MASK, ~0UL);

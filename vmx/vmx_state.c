@@ -628,6 +628,12 @@ void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 	vmcs_write(GUEST_SYSENTER_EIP, 0);
 	vmcs_write(GUEST_IA32_PAT, vcpu->pat);
 	vmx->guest_pat = vcpu->pat;
+	/*
+	 * The core sets the VM-wide offset after vcpu_create: written there,
+	 * the guest's RDTSC would read the host's TSC while the core (RDMSR
+	 * IA32_TSC, the TSC-deadline timer) counts from KVM_CREATE_VM.
+	 */
+	vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
 	vmcs_write(GUEST_PDPTR0, 0);
 	vmcs_write(GUEST_PDPTR1, 0);
 	vmcs_write(GUEST_PDPTR2, 0);
