@@ -32,7 +32,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 CHECK_NAME=${CHECK_NAME:-check}
-MACHINES=${MACHINES:-amd}
+MACHINES=${MACHINES:-amd intel}
 # Each run has its own directory (several sessions may share a tree);
 # build/$CHECK_NAME points at the latest.
 out=build/$CHECK_NAME.$$
@@ -66,19 +66,36 @@ want() {
 # told to run (its plan, read from the image itself: the staging tree is
 # per run and gone by now).
 expect_args() {
-	local dir=$1 tests devices t d
+	local dir=$1 tests devices kvmst kvmst_build t d
 	(cd "$dir" && gzip -dc initramfs.cpio.gz |
 		cpio -i --quiet --to-stdout etc/vmon/plan > plan)
 	# shellcheck disable=SC1091
 	tests=$(. "$dir/plan" && echo "$TESTS")
 	# shellcheck disable=SC1091
 	devices=$(. "$dir/plan" && echo "$DEVICES")
+	# shellcheck disable=SC1091
+	kvmst=$(. "$dir/plan" && echo "${KVMST_TESTS:-}")
+	# shellcheck disable=SC1091
+	kvmst_build=$(. "$dir/plan" && echo "${KVMST_BUILD:-0}")
 	[ -n "$tests" ] || echo "check.sh: no TESTS in $dir's plan" >&2
 	for t in $tests; do
 		for d in $devices; do
 			echo "--expect $d:$t"
 		done
 	done
+	# Linux's KVM selftests (init.sh's run_kvmst): one result per test
+	# and device, kvmst:TEST@DEV; none when they did not build (that is
+	# host:kvmst-build's failure).
+	if [ -n "$kvmst" ]; then
+		echo "--expect host:kvmst-build"
+		if [ "$kvmst_build" = 0 ]; then
+			for t in $kvmst; do
+				for d in $devices; do
+					echo "--expect kvmst:$t@$d"
+				done
+			done
+		fi
+	fi
 	# The module checks /init runs after the suite when it used vmon.
 	case " $devices " in
 	*" vmon "*)
@@ -146,7 +163,8 @@ if want intel; then
 	if [ -n "$bochs_pid" ]; then
 		phase "intel: waiting for Bochs (progress: its markers)"
 		# Its progress, so that a long wait is not silent.
-		tail -n +1 -f --pid="$bochs_pid" "$intel/guest.log" 2>/dev/null |
+		# -F: run-bochs.sh may not have created the log yet.
+		tail -n +1 -F --pid="$bochs_pid" "$intel/guest.log" 2>/dev/null |
 			grep --line-buffered -a '=== VMON \(START\|END\|HOST\|DONE\)' |
 			sed -u 's/^/intel: /' &
 		wait "$bochs_pid"
