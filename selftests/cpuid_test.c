@@ -134,4 +134,64 @@ TEST(vendor_leaf_from_table)
 	vm_free(vm);
 }
 
+/*
+ * CR4 follows the guest's CPUID, not the CPU's: setting CR4.FSGSBASE is
+ * a #GP when the table hides FSGSBASE, even on a CPU that has it (KVM
+ * intercepts CR4 writes for this; so must vmon, on both vendors).
+ */
+#define CR4_FSGSBASE	(1ULL << 16)
+
+static volatile u64 gp_count;
+
+static void gp_skip_mov_cr4(struct vt_regs *regs)
+{
+	gp_count++;
+	regs->rip += 3;		/* mov %rax,%cr4 is 0f 22 e0 */
+}
+
+static void guest_set_fsgsbase(void)
+{
+	u64 cr4 = read_cr4() | CR4_FSGSBASE;
+
+	asm volatile(".byte 0x0f, 0x22, 0xe0" : : "a"(cr4) : "memory");
+	GUEST_SYNC2(gp_count, !!(read_cr4() & CR4_FSGSBASE));
+	GUEST_DONE();
+}
+
+static void run_cr4_case(struct __test_metadata *_metadata, bool offer)
+{
+	const struct kvm_cpuid2 *sup = vt_supported_cpuid();
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_set_fsgsbase);
+	struct kvm_cpuid2 *c;
+	struct ucall uc;
+	u32 i, n = sup->nent;
+
+	c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+	memcpy(c, sup, sizeof(*c) + n * sizeof(c->entries[0]));
+	for (i = 0; i < n; i++)
+		if (c->entries[i].function == 7 && c->entries[i].index == 0 &&
+		    !offer)
+			c->entries[i].ebx &= ~1u;	/* FSGSBASE */
+	vcpu_set_cpuid(vcpu, c);
+	vm_install_handler(vm, 13, gp_skip_mov_cr4);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(offer ? 0 : 1, uc.args[0]) TH_LOG("#GP count");
+	EXPECT_EQ(offer ? 1 : 0, uc.args[1]) TH_LOG("CR4.FSGSBASE after");
+	vcpu_run_done(vcpu);
+	free(c);
+	vm_free(vm);
+}
+
+TEST(cr4_follows_guest_cpuid)
+{
+	const struct kvm_cpuid_entry2 *l7 =
+		vt_cpuid_find(vt_supported_cpuid(), 7, 0);
+
+	if (!l7 || !(l7->ebx & 1))
+		SKIP(return, "FSGSBASE not offered by this host");
+	run_cr4_case(_metadata, true);
+	run_cr4_case(_metadata, false);
+}
+
 TEST_HARNESS_MAIN

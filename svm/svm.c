@@ -311,7 +311,7 @@ static void svm_init_control(struct vmcb_control_area *c, u64 tsc_offset)
 {
 	static const u8 intercepts[] = {
 		/* DR6/DR7 are switched by hardware; DR0-3 are ours. */
-		INTERCEPT_CR8_WRITE,
+		INTERCEPT_CR4_WRITE, INTERCEPT_CR8_WRITE,
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
 		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
 		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,

@@ -189,6 +189,45 @@ static int svm_exit_dr(struct vmon_vcpu *vcpu)
 }
 
 /*
+ * Decode the intercepted MOV to CR@cr at RIP (no decode assists needed):
+ * the source value and the instruction length, or false if the bytes are
+ * not that instruction (the caller reports an emulation failure).
+ */
+static bool svm_decode_cr_write(struct vmon_vcpu *vcpu, int cr, u64 *val,
+				unsigned int *len)
+{
+	int mode = svm_get_cpu_mode(vcpu);
+	u8 bytes[VMON_INSN_MAX_LEN];
+	int n, crdr, gpr;
+	bool to_cr;
+
+	n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
+	if (n <= 0 ||
+	    vmon_decode_mov_crdr(bytes, n, mode, &crdr, &gpr, &to_cr, len) ||
+	    crdr != cr || !to_cr)
+		return false;
+	*val = vcpu->regs[gpr];
+	if (mode != 64)
+		*val = (u32)*val;
+	return true;
+}
+
+static int svm_cr_write_failed(struct vmon_vcpu *vcpu, u64 code)
+{
+	u64 data[2] = { code, vcpu->rip };
+
+	return vmon_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					2, data);
+}
+
+static void svm_skip_len(struct vmon_vcpu *vcpu, unsigned int len)
+{
+	vcpu->rip += len;
+	if (svm_get_cpu_mode(vcpu) != 64)
+		vcpu->rip = (u32)vcpu->rip;
+}
+
+/*
  * MOV to CR8 (also LOCK MOV CR0): intercepted so that the TPR reaches the
  * in-kernel LAPIC, or, without one, so that lowering it can be reported
  * to userspace (KVM_EXIT_SET_TPR, RIP past the MOV). Reads are not
@@ -198,33 +237,51 @@ static int svm_exit_write_cr8(struct vmon_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 old = svm->vmcb->control.int_ctl & V_TPR_MASK, val;
-	int mode = svm_get_cpu_mode(vcpu);
-	u8 bytes[VMON_INSN_MAX_LEN];
 	unsigned int len;
-	int n, crdr, gpr;
-	bool to_cr;
 
-	n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
-	if (n <= 0 ||
-	    vmon_decode_mov_crdr(bytes, n, mode, &crdr, &gpr, &to_cr, &len) ||
-	    crdr != 8 || !to_cr) {
-		u64 data[2] = { SVM_EXIT_WRITE_CR8, vcpu->rip };
-
-		return vmon_exit_internal_error(vcpu,
-						KVM_INTERNAL_ERROR_EMULATION,
-						2, data);
-	}
-	val = vcpu->regs[gpr];
+	if (!svm_decode_cr_write(vcpu, 8, &val, &len))
+		return svm_cr_write_failed(vcpu, SVM_EXIT_WRITE_CR8);
 	if (val & ~(u64)V_TPR_MASK) {
 		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
 	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl &
 				      ~V_TPR_MASK) | val;
-	vcpu->rip += len;
-	if (mode != 64)
-		vcpu->rip = (u32)vcpu->rip;
+	svm_skip_len(vcpu, len);
 	return vmon_guest_set_cr8(vcpu, old, val);
+}
+
+/*
+ * MOV to CR4: intercepted, as KVM does, because the CPU would accept any
+ * bit it implements, including features the guest's CPUID hides (LA57,
+ * PKE, SMAP, ...). The architectural checks are the ones a CPU with the
+ * guest's CPUID makes; a change of a paging bit flushes the guest's TLB
+ * (a new ASID), which the real write would have done.
+ */
+static int svm_exit_write_cr4(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	u64 old = s->cr4, val;
+	unsigned int len;
+
+	if (!svm_decode_cr_write(vcpu, 4, &val, &len))
+		return svm_cr_write_failed(vcpu, SVM_EXIT_WRITE_CR4);
+	if ((val & vmon_cr4_reserved(vcpu)) ||
+	    ((s->efer & EFER_LMA) &&
+	     (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57))) ||
+	    ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	     (!(s->efer & EFER_LMA) || (s->cr3 & 0xfff)))) {
+		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	s->cr4 = val;
+	if ((val ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
+			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |
+			   X86_CR4_PKE | X86_CR4_LA57))
+		svm->asid_gen = 0;
+	svm_skip_len(vcpu, len);
+	return 1;
 }
 
 /*
@@ -272,6 +329,7 @@ static int svm_exit_invalid(struct vmon_vcpu *vcpu)
 typedef int (*svm_exit_fn)(struct vmon_vcpu *vcpu);
 
 static const svm_exit_fn svm_exit_handlers[] = {
+	[SVM_EXIT_WRITE_CR4]				= svm_exit_write_cr4,
 	[SVM_EXIT_WRITE_CR8]				= svm_exit_write_cr8,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
