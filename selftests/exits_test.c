@@ -21,14 +21,6 @@ static void __attribute__((noinline)) guest_hlt(void)
 	GUEST_DONE();
 }
 
-/* "GenuineIntel" in the host's CPUID leaf 0. */
-static bool host_is_intel(void)
-{
-	unsigned int a = 0, b, c, d;
-
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
-	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;
-}
 
 TEST(hlt)
 {
@@ -75,7 +67,7 @@ TEST(triple_fault_long_mode)
 
 	vcpu_regs_get(vcpu, &regs);
 	vcpu_sregs_get(vcpu, &sregs);
-	if (host_is_intel()) {
+	if (vt_host_is_intel()) {
 		/* kvm_intel leaves the state of the fault: still long mode. */
 		EXPECT_NE(0, sregs.efer & EFER_LMA);
 		vm_free(vm);
@@ -138,7 +130,7 @@ TEST(fail_entry_cs_l_and_d)
 	 * (-1, truncated to 32 bits), or VMX's exit reason "invalid guest
 	 * state" (33) with bit 31, "VM-entry failure", set.
 	 */
-	EXPECT_EQ(host_is_intel() ? 0x80000021ULL : 0xffffffffULL,
+	EXPECT_EQ(vt_host_is_intel() ? 0x80000021ULL : 0xffffffffULL,
 		  run->fail_entry.hardware_entry_failure_reason);
 	vm_free(vm);
 }
@@ -168,6 +160,53 @@ TEST(single_step_db_reaches_guest)
 	EXPECT_EQ(UCALL_EXCEPTION, get_ucall(vcpu, &uc));
 	EXPECT_EQ(1, uc.args[0]) TH_LOG("vector %llu",
 					(unsigned long long)uc.args[0]);
+	vm_free(vm);
+}
+
+/*
+ * A breakpoint armed by writing DR7 after DR0 fires on the very next
+ * access: the guest's DR0 must be in the hardware from the DR7 write on,
+ * not only after some later exit (vmon intercepts DR7 writes on AMD for
+ * this; before, the guest ran with the host's DR0-3 meanwhile).
+ */
+static volatile u64 bp_hits, bp_rip;
+
+static __attribute__((noinline)) void bp_target(void)
+{
+	asm volatile("nop");
+}
+
+static void db_handler(struct vt_regs *regs)
+{
+	bp_hits++;
+	bp_rip = regs->rip;
+	regs->rflags |= 1u << 16;	/* RF: resume without re-trapping */
+}
+
+static void guest_dr7_breakpoint(void)
+{
+	u64 target = (u64)(uintptr_t)bp_target;
+
+	asm volatile("mov %0, %%dr0" : : "r"(target));
+	/* L0, execute breakpoint, length 1. */
+	asm volatile("mov %0, %%dr7" : : "r"(0x401ULL));
+	bp_target();
+	asm volatile("mov %0, %%dr7" : : "r"(0x400ULL));
+	GUEST_SYNC2(bp_hits, bp_rip == target);
+	GUEST_DONE();
+}
+
+TEST(dr7_breakpoint_fires_at_once)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_dr7_breakpoint);
+	struct ucall uc;
+
+	vm_install_handler(vm, 1, db_handler);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(1, uc.args[0]) TH_LOG("breakpoint hits");
+	EXPECT_EQ(1, uc.args[1]) TH_LOG("#DB RIP is the breakpoint");
+	vcpu_run_done(vcpu);
 	vm_free(vm);
 }
 

@@ -69,6 +69,8 @@ struct svm_cpu {
 	u32 next_asid;
 	u64 host_tsc_aux;
 	bool svme_set;			/* EFER.SVME is ours to clear */
+	/* DR0-3 in the hardware are known to be 0 (svm_load_guest_db). */
+	bool dr_zero;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu_data);
@@ -815,6 +817,31 @@ static noinstr void svm_enter_exit(struct svm_vcpu *svm, u64 *regs,
 	guest_state_exit_irqoff();
 }
 
+/*
+ * DR7 lives in the VMCB and guest writes to it do not exit, so a guest
+ * can arm a breakpoint at any moment: whatever DR0-3 hold in the hardware
+ * then is what it breaks on. So the guest's own DR0-3 (kept in db[] by
+ * the DR0-3 intercepts) are in the hardware for every entry of a guest
+ * that set any of them, or whose DR7 arms one; other guests run on DR0-3
+ * known to be 0, never on values the host or another guest left there.
+ * Left open: a host debugger that detaches leaves its addresses in DR0-3
+ * without this CPU noticing; a guest that arms DR7 without setting DR0-3
+ * could hit them (it cannot read them).
+ */
+static void svm_load_guest_db(struct svm_vcpu *svm, struct svm_cpu *sd)
+{
+	bool used = svm->db[0] | svm->db[1] | svm->db[2] | svm->db[3];
+
+	if (likely(!used && sd->dr_zero && !hw_breakpoint_active() &&
+		   !(svm->vmcb->save.dr7 & DR7_BP_EN_MASK)))
+		return;
+	set_debugreg(svm->db[0], 0);
+	set_debugreg(svm->db[1], 1);
+	set_debugreg(svm->db[2], 2);
+	set_debugreg(svm->db[3], 3);
+	sd->dr_zero = !used;
+}
+
 /* Called with preemption and IRQs off (see vmon.h). */
 static void svm_run(struct vmon_vcpu *vcpu)
 {
@@ -823,7 +850,7 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_control_area *c = &vmcb->control;
 	int cpu = smp_processor_id();
-	bool guest_bp, tsc_aux;
+	bool tsc_aux;
 
 	/* ASIDs are per CPU: a vCPU that moved needs one from its new CPU. */
 	if (svm->last_cpu != cpu) {
@@ -848,13 +875,7 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	vmcb->save.rflags = vcpu->rflags;
 	vmcb->save.g_pat = vcpu->pat;
 
-	guest_bp = vmcb->save.dr7 & DR7_BP_EN_MASK;
-	if (unlikely(guest_bp)) {
-		set_debugreg(svm->db[0], 0);
-		set_debugreg(svm->db[1], 1);
-		set_debugreg(svm->db[2], 2);
-		set_debugreg(svm->db[3], 3);
-	}
+	svm_load_guest_db(svm, sd);
 	/*
 	 * RDTSCP/RDPID are not intercepted: the guest's TSC_AUX must be in.
 	 * Only once GIF is clear: an NMI taken with the guest's value would
@@ -869,8 +890,10 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	if (tsc_aux)
 		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
 	/* #VMEXIT left DR7 with every breakpoint disabled. */
-	if (hw_breakpoint_active())
+	if (hw_breakpoint_active()) {
 		hw_breakpoint_restore();
+		sd->dr_zero = false;
+	}
 	svm_stgi();		/* an NMI that made us exit is taken here */
 
 	vcpu->regs[VMON_RAX] = vmcb->save.rax;

@@ -52,7 +52,7 @@ struct svm_vcpu {
 
 	/*
 	 * DR0-3 are intercepted and kept here; loaded into the hardware
-	 * only while the guest's DR7 enables a breakpoint.
+	 * for every entry once the guest set one (svm_load_guest_db).
 	 */
 	u64 db[4];			/* (v) */
 	u64 tsc_aux;			/* (v) MSR_TSC_AUX for RDTSCP/RDPID */

@@ -781,3 +781,12 @@ bool vt_running_on_emulator(const char *name)
 	}
 	return false;
 }
+
+/* "GenuineIntel" in the host's CPUID leaf 0. */
+bool vt_host_is_intel(void)
+{
+	unsigned int a = 0, b, c, d;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;
+}
