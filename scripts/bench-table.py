@@ -90,6 +90,15 @@ def main():
                 figs[dev][n] = best(figs[dev].get(n), v)
     names = list(figs["vmon"]) + [n for n in figs["kvm"]
                                   if n not in figs["vmon"]]
+    # Same binary, same options: a figure one device lacks was skipped
+    # or lost, and a ratio against nothing would hide that.
+    if all(runs.get(d) for d in ("vmon", "kvm")):
+        for n in names:
+            missing = [d for d in ("vmon", "kvm") if n not in figs[d]]
+            if missing:
+                ok = False
+                print("bench: %s measured on one device only (none on /dev/%s)"
+                      % (n, missing[0]))
     if not names:
         print("bench: no figures found in %s" % path)
         return 1
