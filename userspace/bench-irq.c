@@ -418,10 +418,12 @@ static void dump_vcpu(struct irqb_vcpu *v)
 
 	memset(&msrs, 0, sizeof(msrs));
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
-		fprintf(stderr, "  vCPU %d: rip 0x%llx (blob + 0x%llx) rflags 0x%llx\n",
+		fprintf(stderr, "  vCPU %d: rip 0x%llx (blob + 0x%llx) rflags 0x%llx r8 %llu r9 %llu\n",
 			v->id, (unsigned long long)regs.rip,
 			(unsigned long long)(regs.rip - IRQB_CODE),
-			(unsigned long long)regs.rflags);
+			(unsigned long long)regs.rflags,
+			(unsigned long long)regs.r8,
+			(unsigned long long)regs.r9);
 	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0)
 		fprintf(stderr, "  vCPU %d: mp_state %u\n", v->id, mp.mp_state);
 	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0)
