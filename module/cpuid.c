@@ -57,6 +57,27 @@ struct vmon_cpuid_buf {
 	int n, max;
 };
 
+/*
+ * Does KVM_GET_SUPPORTED_CPUID offer this feature bit of leaf 1 or 7.0?
+ * (The host must have it too; vmon_guest_has() checks that.) Used for
+ * the CR4 bits a guest may set before any KVM_SET_CPUID2, as KVM does
+ * with its own capabilities.
+ */
+bool vmon_cpuid_offered(u32 fn, enum vmon_cpuid_reg reg, int bit)
+{
+	u32 mask = 0;
+
+	if (fn == 1 && reg == VMON_ECX)
+		mask = VMON_1_ECX | VMON_1_ECX_EMULATED;
+	else if (fn == 1 && reg == VMON_EDX)
+		mask = VMON_1_EDX;
+	else if (fn == 7 && reg == VMON_EBX)
+		mask = VMON_7_EBX;
+	else if (fn == 7 && reg == VMON_ECX)
+		mask = VMON_7_ECX;
+	return mask & BIT(bit);
+}
+
 static int vmon_cpuid_add(struct vmon_cpuid_buf *b, u32 fn, u32 idx,
 			  u32 flags, struct kvm_cpuid_entry2 **out)
 {

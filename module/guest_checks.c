@@ -72,8 +72,10 @@ u64 vmon_cr4_reserved(struct vmon_vcpu *vcpu)
 		      X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	unsigned int i;
 
+	/* Offered by vmon, present on the host, and in the guest's CPUID. */
 	for (i = 0; i < ARRAY_SIZE(opt); i++)
-		if (vmon_guest_has(vcpu, opt[i].feature, opt[i].fn, 0,
+		if (vmon_cpuid_offered(opt[i].fn, opt[i].reg, opt[i].bit) &&
+		    vmon_guest_has(vcpu, opt[i].feature, opt[i].fn, 0,
 				   opt[i].reg, opt[i].bit))
 			allowed |= opt[i].cr4;
 	return ~allowed;

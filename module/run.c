@@ -177,9 +177,10 @@ static bool vmon_enter_guest(struct vmon_vcpu *vcpu)
 		switch_fpu_return();
 
 	/*
-	 * PKRU: neither VM entry nor exit switches it, and a guest can set
-	 * CR4.PKE (CR4 writes are not intercepted with nested paging) and
-	 * WRPKRU. Run the guest on its own value, the host on its own.
+	 * PKRU: neither VM entry nor exit switches it. vmon does not offer
+	 * PKU and both backends now refuse CR4.PKE to the guest, so this is
+	 * belt and braces: should a guest ever run WRPKRU, it runs on its own
+	 * value and the host on its own.
 	 */
 	pkru_switch = cpu_feature_enabled(X86_FEATURE_OSPKE);
 	if (pkru_switch) {

@@ -574,6 +574,8 @@ struct kvm_cpuid_entry2 *vmon_find_cpuid(struct vmon_vcpu *vcpu, u32 fn,
 bool vmon_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
 		    u32 idx, enum vmon_cpuid_reg reg, int bit);
 u64 vmon_cr4_reserved(struct vmon_vcpu *vcpu);
+/* Leaf 1 / 7.0 feature bit offered by KVM_GET_SUPPORTED_CPUID (cpuid.c). */
+bool vmon_cpuid_offered(u32 fn, enum vmon_cpuid_reg reg, int bit);
 bool vmon_efer_valid(struct vmon_vcpu *vcpu, u64 efer, bool host);
 u8 vmon_guest_maxphyaddr(struct vmon_vcpu *vcpu);
 bool vmon_sregs_valid(struct vmon_vcpu *vcpu, const struct kvm_sregs *s);
