@@ -681,7 +681,8 @@ static void vmx_init_vmcs_controls(struct vmon_vcpu *vcpu)
 	if (vmx->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	/* #MC goes to the host's handler (vmx_run), never to the guest. */
-	vmcs_write(EXCEPTION_BITMAP, BIT(MC_VECTOR));
+	/* #MC for the host; #AC against the delivery loop (vmx_exits.c). */
+	vmcs_write(EXCEPTION_BITMAP, BIT(MC_VECTOR) | BIT(AC_VECTOR));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);

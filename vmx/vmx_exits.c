@@ -50,13 +50,23 @@ static int vmx_exit_unexpected(struct vmon_vcpu *vcpu)
 /* Reason 0: NMIs and #MC were given to the host; nothing else traps. */
 static int vmx_exit_exception_nmi(struct vmon_vcpu *vcpu)
 {
-	u32 info = to_vmx(vcpu)->exit.intr_info;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 info = vmx->exit.intr_info;
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
 	if (type == INTR_TYPE_NMI_INTR ||
-	    (type == INTR_TYPE_HARD_EXCEPTION &&
-	     (info & INTR_INFO_VECTOR_MASK) == MC_VECTOR))
+	    (type == INTR_TYPE_HARD_EXCEPTION && vector == MC_VECTOR))
 		return 1;
+	/*
+	 * #AC is intercepted because a guest can make its delivery raise
+	 * #AC again forever inside the CPU, where no host interrupt ends it
+	 * (CVE-2015-5307); intercepted, each round is an exit. Handed back.
+	 */
+	if (type == INTR_TYPE_HARD_EXCEPTION && vector == AC_VECTOR) {
+		vmon_queue_exception(vcpu, AC_VECTOR, true, vmx->exit.intr_err);
+		return 1;
+	}
 	return vmx_exit_unexpected(vcpu);
 }
 
