@@ -57,8 +57,10 @@ struct vmon_apic_irq {
 /* ---------------------------------------------------------------- */
 /* Core (events.c): source side.                                     */
 
-/* Make the vCPU look at its interrupt state: wake it from HLT, or
- * interrupt it if it is in guest mode. Any context. */
+/*
+ * Make the vCPU look at its interrupt state: wake it from HLT, or
+ * interrupt it if it is in guest mode. Any context.
+ */
 void vmon_vcpu_kick(struct vmon_vcpu *vcpu);
 /* Deliver an NMI / INIT / SIPI(vector) to a vCPU. Any context. */
 void vmon_vcpu_deliver_nmi(struct vmon_vcpu *vcpu);
