@@ -21,6 +21,7 @@
  * abandoned (signal, resched) never loses or doubles an event.
  */
 #include <linux/kvm_host.h>
+#include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -258,6 +259,35 @@ static bool vmon_vcpu_wakeup(struct vmon_vcpu *vcpu)
 }
 
 /*
+ * Halt polling, as KVM does: a vCPU that halts is often woken again
+ * within microseconds (the answer to an IPI it sent, a timer about to
+ * fire). Spinning briefly for it saves the sleep and the wakeup, and keeps
+ * the vCPU's thread on its CPU instead of leaving it to the scheduler's
+ * placement. 0 disables it. The poll ends early on need_resched() or a
+ * signal, so it never holds off other work.
+ */
+static unsigned int vmon_halt_poll_ns = 200000;
+module_param_named(halt_poll_ns, vmon_halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns,
+		 "ns a halted vCPU polls for a wakeup before sleeping (0: off)");
+
+static bool vmon_halt_poll(struct vmon_vcpu *vcpu)
+{
+	u64 limit = READ_ONCE(vmon_halt_poll_ns), start;
+
+	if (!limit)
+		return false;
+	start = ktime_get_ns();
+	do {
+		if (vmon_vcpu_wakeup(vcpu))
+			return true;
+		cpu_relax();
+	} while (ktime_get_ns() - start < limit && !need_resched() &&
+		 !signal_pending(current));
+	return false;
+}
+
+/*
  * Sleep until something the vCPU waits for arrives. No busy loop: the
  * thread is off the CPU until a source kicks it (IPI, timer, irqfd, SIPI)
  * or a signal comes. Returns 1 to go round again, -EINTR on a signal.
@@ -266,6 +296,8 @@ static int vmon_vcpu_block(struct vmon_vcpu *vcpu)
 {
 	int r;
 
+	if (vmon_halt_poll(vcpu))
+		goto woken;
 	vcpu->stat.halt_wakeups++;
 	r = wait_event_interruptible(vcpu->wq, vmon_vcpu_wakeup(vcpu));
 	if (r) {
@@ -273,6 +305,7 @@ static int vmon_vcpu_block(struct vmon_vcpu *vcpu)
 		vcpu->stat.signal_exits++;
 		return -EINTR;
 	}
+woken:
 	if (vcpu->mp_state == KVM_MP_STATE_HALTED &&
 	    !(READ_ONCE(vcpu->requests) &
 	      (BIT(VMON_REQ_INIT) | BIT(VMON_REQ_SIPI))))

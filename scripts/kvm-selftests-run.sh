@@ -124,6 +124,23 @@ esac
 
 [ -x "$bin" ] || harness_fail "$bin missing from the image"
 
+# Known limits of the emulated machines, which the host harness names on
+# the kernel command line (vmontest.emulator=...). Each is a visible SKIP
+# that says why, never a silent omission; keep the list short and cite
+# the evidence.
+emulator=$(sed -n 's/.*vmontest\.emulator=\([^ ]*\).*/\1/p' /proc/cmdline)
+case "$emulator:$name:$dev" in
+bochs:xapic_ipi_test:kvm)
+	# Issue 4's measured baseline, and seen again on 2026-11-22: the
+	# sender's guest spins up to 2e9 TSC cycles waiting for the halter,
+	# Bochs does not switch away from a spinning nested guest, the
+	# timed check fails and RCU stall reports follow (which would also
+	# fail host:kernel-clean). vmon's run is still made.
+	result skip "Bochs: kvm_intel fails this timed test here (a spinning nested guest is never preempted; RCU stalls follow)"
+	exit 0
+	;;
+esac
+
 tmp=/tmp/kvmst.$$
 rm -f "$tmp.rc" "$tmp.out" "$tmp.done"
 t0=$(cut -d' ' -f1 /proc/uptime)
