@@ -74,7 +74,14 @@ def guest_results(log, expect, timeout_s):
                "initramfs problem)")
         out.append(Result("host:guest-finished", FAIL,
                           why + "; last console lines follow", last))
-    bad = vmonlog.kernel_findings(log)
+    tolerated = []
+    bad = vmonlog.kernel_findings(log, tolerated)
+    if tolerated:
+        out.append(Result("host:rcu-stalls", SKIP,
+                          "Bochs: %d line(s) of RCU stall reports not "
+                          "counted by host:kernel-clean (a spinning nested "
+                          "guest is never switched away from, on kvm_intel "
+                          "as on vmon)" % len(tolerated)))
     if bad is None:
         # No dmesg dump: judge by what reached the console.
         bad = [l for l in log.lines if vmonlog.KERNEL_BAD.search(l)]
