@@ -200,15 +200,31 @@ static void *delete_vcpu_thread(void *arg)
 
 TEST(delete_slot_while_running)
 {
-	struct vt_vm *vm = vm_create(0);
-	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_poll_slot);
-	u64 progress_gpa = vm_alloc(vm, 8, 8);
-	volatile u64 *progress = gpa2hva(vm, progress_gpa);
-	u64 *mem = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct delete_thread t = { .vcpu = vcpu };
+	struct vt_vm *vm;
+	struct vt_vcpu *vcpu;
+	u64 progress_gpa;
+	volatile u64 *progress;
+	u64 *mem;
+	struct delete_thread t = { 0 };
 	pthread_t th;
 	int i;
+
+	/*
+	 * Its guest spins polling the slot; on the Bochs machine kvm_intel
+	 * then often never gets the CPU back to finish the test in time (a
+	 * CPU running a spinning nested guest is not switched away from),
+	 * while vmon's run passes: the oracle's run is skipped there, with
+	 * this reason, and vmon's is kept.
+	 */
+	if (vt_dev_is_kvm() && vt_running_on_emulator("bochs"))
+		SKIP(return, "Bochs (vmontest.emulator=bochs): kvm_intel's run times out here (a spinning nested guest is never switched away from); vmon's run is kept");
+	vm = vm_create(0);
+	vcpu = vm_vcpu_add(vm, 0, guest_poll_slot);
+	progress_gpa = vm_alloc(vm, 8, 8);
+	progress = gpa2hva(vm, progress_gpa);
+	mem = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	t.vcpu = vcpu;
 
 	ASSERT_NE(MAP_FAILED, mem);
 	mem[0] = MAGIC;
