@@ -166,6 +166,14 @@ def _signal_name(rc):
     return names.get(rc - 128, "signal %d" % (rc - 128))
 
 
+KNOWN_QEMU_SHADOW = "vmon-known-emulator-bug: qemu-svm-sti-shadow"
+KNOWN_QEMU_SHADOW_WHY = (
+    "QEMU TCG's SVM does not reload the STI shadow at VMRUN: kvm_amd let an "
+    "interrupt in between 'sti' and 'hlt' (counted by the guest), and the "
+    "vCPU halted for good; vmon steps out of the shadow instead "
+    "(Documentation/testing.rst)")
+
+
 def run_results(run, timeout_s=None):
     """KTAP results of one run plus at most one synthetic result for the
     binary itself ("<dev>:<bin>") when the run as a whole went wrong."""
@@ -175,6 +183,7 @@ def run_results(run, timeout_s=None):
     plan_skip = None
     bailed = None
     last_run_name = None
+    known_bug = False
     diag = []
     for line in run.lines:
         if line.startswith("Bail out!"):
@@ -208,6 +217,14 @@ def run_results(run, timeout_s=None):
         reason = d.group(2).strip() if d else ""
         if kind == "SKIP":
             status = SKIP
+        elif not ok and run.dev == "kvm" and any(KNOWN_QEMU_SHADOW in l
+                                                 for l in diag):
+            # The oracle hit a proven emulator bug (selftests/lib/vm.c
+            # prints the marker only for KVM under QEMU, after counting
+            # interrupts the guest took inside STI's shadow).
+            status = SKIP
+            reason = KNOWN_QEMU_SHADOW_WHY
+            known_bug = True
         elif kind in ("TODO", "XFAIL"):
             status = PASS if ok else SKIP   # expected failure
         elif kind == "ERROR":
@@ -242,7 +259,7 @@ def run_results(run, timeout_s=None):
         problems.append("%d of %d planned results missing" %
                         (plan - len(out), plan))
     if (run.ended and run.rc not in (None, 0, 4) and run.rc < 128
-            and not any(r.status == FAIL for r in out)):
+            and not known_bug and not any(r.status == FAIL for r in out)):
         problems.append("exit status %d but no failing case reported" % run.rc)
     if problems:
         last = tail(run.lines, 12)

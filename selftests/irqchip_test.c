@@ -5,7 +5,8 @@
  * xAPIC and x2APIC mode, TPR and CR8, KVM_GET/SET_LAPIC; the IOAPIC
  * behind KVM_IRQ_LINE (edge and level with remote IRR and EOI); irqfds;
  * KVM_SIGNAL_MSI and KVM_SET_GSI_ROUTING; and HLT handled in the kernel
- * without burning host CPU while nothing is pending.
+ * without burning host CPU while nothing is pending, and woken by every
+ * interrupt that comes as it starts (short_timer_halts).
  *
  * Timing: the emulated test machines are slow and shared, so rates are
  * checked within a factor of two of the programmed one (over ~0.5 s);
@@ -60,12 +61,10 @@ static struct vt_vm *vm_with_irqchip(void *guest_code, struct vt_vcpu **vcpu)
 	return vm;
 }
 
-/* Halt with IF=1 until irq_count reaches @n (the run timeout bounds it). */
+/* HLT until irq_count reaches @n (the run timeout bounds it); IF=0 after. */
 static void wait_irqs(u64 n)
 {
-	while (READ_ONCE(irq_count) < n)
-		safe_halt();
-	cli();
+	halt_until(READ_ONCE(irq_count) >= n);
 }
 
 #define TIMER_PERIOD_NS	10000000ULL	/* 10 ms */
@@ -683,6 +682,44 @@ TEST(gsi_routing)
 	EXPECT_EQ(EINVAL, errno);
 	free(rt);
 	close(efd);
+	vm_free(vm);
+}
+
+#define SHORT_HALTS	2000
+
+/*
+ * SHORT_HALTS one-shot timers of 1 to 64 us, each waited for with
+ * "cli; test; sti; hlt": the timer often fires while the guest is between
+ * the STI and the HLT, so exits land inside STI's shadow, and the
+ * interrupt must then wake the HLT, not come before it.
+ */
+static void guest_short_halts(void)
+{
+	u64 i;
+
+	xapic_enable();
+	xapic_write(APIC_TDCR, APIC_TDCR_DIV1);
+	xapic_write(APIC_LVTT, APIC_LVT_TIMER_ONESHOT | VEC_TIMER);
+	for (i = 0; i < SHORT_HALTS; i++) {
+		xapic_write(APIC_TMICT, 1000 + (i % 64) * 1000);
+		wait_irqs(i + 1);
+	}
+	GUEST_SYNC2(irq_count, vt_irqs_in_sti_shadow);
+	GUEST_DONE();
+}
+
+TEST(short_timer_halts)
+{
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm = vm_with_irqchip(guest_short_halts, &vcpu);
+	struct ucall uc;
+
+	vcpu->run_timeout_ms = 2 * RUN_TIMEOUT_MS;
+	vm_install_handler(vm, VEC_TIMER, apic_handler);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(SHORT_HALTS, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]) TH_LOG("interrupts taken inside STI's shadow");
+	vcpu_run_done(vcpu);
 	vm_free(vm);
 }
 

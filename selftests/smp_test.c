@@ -70,14 +70,10 @@ static void guest_ap(u64 apic_id)
 	xapic_send_ipi(0, APIC_DM_FIXED | APIC_INT_ASSERT |
 		       (VEC_AP_UP + apic_id));
 	/* A ping to this AP alone, then a broadcast: each answered. */
-	while (READ_ONCE(ap_pings[apic_id]) < 1)
-		safe_halt();
-	cli();
+	halt_until(READ_ONCE(ap_pings[apic_id]) >= 1);
 	xapic_send_ipi(0, APIC_DM_FIXED | APIC_INT_ASSERT |
 		       (VEC_PONG + apic_id));
-	while (READ_ONCE(ap_pings[apic_id]) < 2)
-		safe_halt();
-	cli();
+	halt_until(READ_ONCE(ap_pings[apic_id]) >= 2);
 	xapic_send_ipi(0, APIC_DM_FIXED | APIC_INT_ASSERT |
 		       (VEC_PONG + apic_id));
 }
@@ -107,22 +103,16 @@ static void guest_bsp(u64 vector)
 	for (i = 2; i < NR_VCPUS; i++)
 		start_ap(i, vector, 2);
 
-	while (READ_ONCE(up_count) < NR_VCPUS - 1)
-		safe_halt();
-	cli();
+	halt_until(READ_ONCE(up_count) >= NR_VCPUS - 1);
 	for (i = 1; i < NR_VCPUS; i++)
 		GUEST_ASSERT_EQ(ap_boots[i], 1);
 
 	for (i = 1; i < NR_VCPUS; i++)
 		xapic_send_ipi(i, APIC_DM_FIXED | APIC_INT_ASSERT | VEC_PING);
-	while (READ_ONCE(pong_count) < NR_VCPUS - 1)
-		safe_halt();
-	cli();
+	halt_until(READ_ONCE(pong_count) >= NR_VCPUS - 1);
 	xapic_send_ipi(0, APIC_DEST_ALLBUT | APIC_DM_FIXED | APIC_INT_ASSERT |
 		       VEC_PING);
-	while (READ_ONCE(pong_count) < 2 * (NR_VCPUS - 1))
-		safe_halt();
-	cli();
+	halt_until(READ_ONCE(pong_count) >= 2 * (NR_VCPUS - 1));
 	/* The broadcast excluded the sender. */
 	GUEST_ASSERT_EQ(ap_pings[0], 0);
 	GUEST_SYNC(3);

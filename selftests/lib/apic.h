@@ -105,6 +105,22 @@ static inline void safe_halt(void)
 	asm volatile("sti; hlt" : : : "memory");
 }
 
+/*
+ * HLT until @cond holds, testing it with IF=0: "sti; hlt" then lets an
+ * interrupt in only at the HLT (STI with IF=0 opens a one-instruction
+ * shadow), so the interrupt that makes @cond true cannot slip in between
+ * the test and the HLT and leave the vCPU halted for good. (A bare loop of
+ * safe_halt() re-runs STI with IF already 1, which opens no shadow.)
+ * Returns with IF=0.
+ */
+#define halt_until(cond) do {						\
+	cli();								\
+	while (!(cond)) {						\
+		safe_halt();						\
+		cli();							\
+	}								\
+} while (0)
+
 /* Let pending interrupts in for one instruction after the STI shadow. */
 static inline void sti_nop_cli(void)
 {

@@ -251,9 +251,20 @@ struct vt_vcpu *vm_vcpu_add(struct vt_vm *vm, u32 id, void *guest_code)
 /* ------------------------------------------------------------------ */
 /* Guest interrupt and exception handlers.                            */
 
+/*
+ * Interrupts taken on a HLT that follows an STI: with halt_until() (STI
+ * run with IF=0) that is inside STI's shadow, which no x86 CPU allows.
+ * vt_fail_stuck() reports it: such a vCPU halts for good.
+ */
+volatile u64 vt_irqs_in_sti_shadow;
+
 void vt_guest_dispatch(struct vt_regs *regs)
 {
 	vt_handler_t h = vt_guest_handlers[regs->vector & 0xff];
+	const u8 *at = (const u8 *)regs->rip;
+
+	if (regs->vector >= 32 && at[0] == 0xf4 && at[-1] == 0xfb)
+		vt_irqs_in_sti_shadow++;
 
 	if (h) {
 		h(regs);

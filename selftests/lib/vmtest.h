@@ -339,6 +339,7 @@ typedef void (*vt_handler_t)(struct vt_regs *regs);
 /* Host side, before the vCPUs run; guest code may also assign directly. */
 void vm_install_handler(struct vt_vm *vm, u8 vector, vt_handler_t handler);
 extern vt_handler_t vt_guest_handlers[256];
+extern volatile u64 vt_irqs_in_sti_shadow;
 void vt_guest_exception(const u64 *frame) __attribute__((noreturn));
 
 /* Guest-safe helpers (no libc in the guest). */
