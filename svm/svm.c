@@ -397,7 +397,7 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 	svm->tsc_aux = 0;
 	svm->nmi_masked = false;
 	svm->awaiting_iret = false;
-	svm->nmi_singlestep = false;
+	svm->step_active = false;
 	svm->asid_gen = 0;	/* stale guest translations: new ASID */
 
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
@@ -872,7 +872,17 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	vmcb->save.rax = vcpu->regs[VMON_RAX];
 	vmcb->save.rsp = vcpu->regs[VMON_RSP];
 	vmcb->save.rip = vcpu->rip;
+	/*
+	 * A step (svm_step_one) ends once its instruction is behind: RIP
+	 * moved (emulated, or a HLT skipped), or this entry delivers an
+	 * event, which ends any shadow and whose frame must not hold our TF.
+	 */
+	if (svm->step_active &&
+	    (vcpu->rip != svm->step_rip || (c->event_inj & SVM_EVTINJ_VALID)))
+		svm->step_active = false;
 	vmcb->save.rflags = vcpu->rflags;
+	if (svm->step_active)
+		vmcb->save.rflags |= X86_EFLAGS_TF;
 	vmcb->save.g_pat = vcpu->pat;
 
 	svm_load_guest_db(svm, sd);
@@ -899,7 +909,12 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	vcpu->regs[VMON_RAX] = vmcb->save.rax;
 	vcpu->regs[VMON_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
-	vcpu->rflags = vmcb->save.rflags;
+	/* The guest's TF is the one it had: ours stays out of its RFLAGS. */
+	if (svm->step_active)
+		vcpu->rflags = (vmcb->save.rflags & ~X86_EFLAGS_TF) |
+			       (vcpu->rflags & X86_EFLAGS_TF);
+	else
+		vcpu->rflags = vmcb->save.rflags;
 	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
 
 	/*

@@ -61,8 +61,9 @@ struct svm_vcpu {
 	bool nmi_masked;		/* (v) injected NMI, IRET not done */
 	bool awaiting_iret;		/* (v) IRET at iret_rip intercepted */
 	u64 iret_rip;			/* (v) */
-	bool nmi_singlestep;		/* (v) TF set by us for a window */
-	bool nmi_ss_guest_tf;		/* (v) the guest's own TF then */
+	/* One instruction stepped with TF (svm_step_one) to open a window. */
+	bool step_active;		/* (v) TF added in the VMCB */
+	u64 step_rip;			/* (v) the instruction stepped */
 };
 
 static inline struct svm_vcpu *to_svm(struct vmon_vcpu *vcpu)
@@ -87,7 +88,7 @@ bool svm_interrupt_allowed(struct vmon_vcpu *vcpu);
 bool svm_nmi_allowed(struct vmon_vcpu *vcpu);
 void svm_enable_irq_window(struct vmon_vcpu *vcpu);
 void svm_enable_nmi_window(struct vmon_vcpu *vcpu);
-bool svm_nmi_singlestep_done(struct vmon_vcpu *vcpu);
+bool svm_step_done(struct vmon_vcpu *vcpu);
 int svm_exit_vintr(struct vmon_vcpu *vcpu);
 int svm_exit_iret(struct vmon_vcpu *vcpu);
 u32 svm_get_interrupt_shadow(struct vmon_vcpu *vcpu);

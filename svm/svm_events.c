@@ -134,27 +134,51 @@ bool svm_nmi_allowed(struct vmon_vcpu *vcpu)
 	return !to_svm(vcpu)->nmi_masked && !svm_in_shadow(vcpu);
 }
 
+static void svm_close_irq_window(struct svm_vcpu *svm)
+{
+	svm->vmcb->control.int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+	svm_intercept(svm, INTERCEPT_VINTR, false);
+}
+
+/*
+ * Step one guest instruction with RFLAGS.TF: how a window that an IRET in
+ * progress or an STI/MOV SS shadow holds shut is opened. Our TF lives only
+ * in the VMCB (svm_vcpu_run() adds and strips it), so the guest's RFLAGS,
+ * as the core and KVM_GET_REGS see them, never carry it.
+ */
+static void svm_step_one(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->step_active)
+		return;
+	svm->step_active = true;
+	svm->step_rip = vcpu->rip;
+}
+
 void svm_enable_irq_window(struct vmon_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
 
+	/*
+	 * In a shadow, step out of it first. The APM has VMRUN load the
+	 * shadow from int_state, and a V_IRQ would wait for it; QEMU's
+	 * emulated SVM (7.2 and later) saves the shadow at #VMEXIT but never
+	 * loads it, so the V_IRQ was taken inside it: an interrupt that comes
+	 * between "sti" and "hlt" was delivered before the HLT, which then
+	 * halted for good. The step costs one #DB exit, rarely, on hardware.
+	 */
+	if (svm_in_shadow(vcpu)) {
+		/* Nor may a V_IRQ left from an earlier entry stay armed. */
+		svm_close_irq_window(svm);
+		svm_step_one(vcpu);
+		return;
+	}
 	/* A dummy virtual interrupt that no TPR can hold back. */
 	c->int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK;
 	c->int_vector = 0;
 	svm_intercept(svm, INTERCEPT_VINTR, true);
-}
-
-/* Single-step one instruction (the IRET, or the one in a shadow). */
-static void svm_nmi_singlestep(struct vmon_vcpu *vcpu)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-
-	if (svm->nmi_singlestep)
-		return;
-	svm->nmi_singlestep = true;
-	svm->nmi_ss_guest_tf = vcpu->rflags & X86_EFLAGS_TF;
-	vcpu->rflags |= X86_EFLAGS_TF;
 }
 
 void svm_enable_nmi_window(struct vmon_vcpu *vcpu)
@@ -162,21 +186,19 @@ void svm_enable_nmi_window(struct vmon_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 
 	if (svm->awaiting_iret || (!svm->nmi_masked && svm_in_shadow(vcpu)))
-		svm_nmi_singlestep(vcpu);
+		svm_step_one(vcpu);
 	else if (svm->nmi_masked)
 		svm_intercept(svm, INTERCEPT_IRET, true);
 }
 
-/* #DB from the single-step above: not the guest's; the window is open. */
-bool svm_nmi_singlestep_done(struct vmon_vcpu *vcpu)
+/* #DB from the step above: not the guest's; the window is open. */
+bool svm_step_done(struct vmon_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
-	if (!svm->nmi_singlestep)
+	if (!svm->step_active)
 		return false;
-	svm->nmi_singlestep = false;
-	if (!svm->nmi_ss_guest_tf)
-		vcpu->rflags &= ~X86_EFLAGS_TF;
+	svm->step_active = false;
 	svm->vmcb->save.dr6 &= ~DR6_BS;
 	if (svm->awaiting_iret) {
 		svm->awaiting_iret = false;
@@ -187,10 +209,7 @@ bool svm_nmi_singlestep_done(struct vmon_vcpu *vcpu)
 
 int svm_exit_vintr(struct vmon_vcpu *vcpu)
 {
-	struct svm_vcpu *svm = to_svm(vcpu);
-
-	svm->vmcb->control.int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
-	svm_intercept(svm, INTERCEPT_VINTR, false);
+	svm_close_irq_window(to_svm(vcpu));
 	return 1;
 }
 

@@ -75,7 +75,7 @@ static int svm_exit_ac(struct vmon_vcpu *vcpu)
 
 static int svm_exit_db(struct vmon_vcpu *vcpu)
 {
-	if (svm_nmi_singlestep_done(vcpu))
+	if (svm_step_done(vcpu))
 		return 1;
 	vmon_queue_exception(vcpu, DB_VECTOR, false, 0);
 	return 1;
