@@ -23,6 +23,7 @@
 #include <linux/kvm_host.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <asm/kvm_host.h>
@@ -259,32 +260,51 @@ static bool vmon_vcpu_wakeup(struct vmon_vcpu *vcpu)
 }
 
 /*
- * Halt polling, as KVM does: a vCPU that halts is often woken again
+ * Halt polling, adaptive as KVM's: a vCPU that halts is often woken again
  * within microseconds (the answer to an IPI it sent, a timer about to
- * fire). Spinning briefly for it saves the sleep and the wakeup, and keeps
- * the vCPU's thread on its CPU instead of leaving it to the scheduler's
- * placement. 0 disables it. The poll ends early on need_resched() or a
- * signal, so it never holds off other work.
+ * fire). Spinning briefly for it saves the sleep and the wakeup. Each vCPU
+ * keeps its own poll window: it starts at 0, grows (HALT_POLL_START, then
+ * doubling) after a halt that a longer poll would have caught, i.e. that
+ * ended within halt_poll_ns, and drops back to 0 after a halt longer than
+ * that, or one ended by a signal. halt_poll_ns caps the window; 0 turns
+ * polling off. The poll ends early on need_resched(), a signal, or another
+ * task runnable on this CPU: then the waker needs the CPU, and polling
+ * would only delay the event it waits for.
  */
 static unsigned int vmon_halt_poll_ns = 200000;
 module_param_named(halt_poll_ns, vmon_halt_poll_ns, uint, 0644);
 MODULE_PARM_DESC(halt_poll_ns,
-		 "ns a halted vCPU polls for a wakeup before sleeping (0: off)");
+		 "most ns a halted vCPU polls for a wakeup before sleeping (0: off)");
 
-static bool vmon_halt_poll(struct vmon_vcpu *vcpu)
+#define HALT_POLL_START		10000	/* ns: first window after a miss */
+
+static bool vmon_halt_poll(struct vmon_vcpu *vcpu, u64 start)
 {
-	u64 limit = READ_ONCE(vmon_halt_poll_ns), start;
+	u64 window = min(vcpu->halt_poll_ns, READ_ONCE(vmon_halt_poll_ns));
 
-	if (!limit)
+	if (!window)
 		return false;
-	start = ktime_get_ns();
 	do {
 		if (vmon_vcpu_wakeup(vcpu))
 			return true;
 		cpu_relax();
-	} while (ktime_get_ns() - start < limit && !need_resched() &&
-		 !signal_pending(current));
+	} while (ktime_get_ns() - start < window && !need_resched() &&
+		 single_task_running() && !signal_pending(current));
 	return false;
+}
+
+/* After a halt that slept: size the next poll window from how long it was. */
+static void vmon_halt_poll_adapt(struct vmon_vcpu *vcpu, u64 halted_ns,
+				 bool signalled)
+{
+	u32 max = READ_ONCE(vmon_halt_poll_ns), w = vcpu->halt_poll_ns;
+
+	if (!max || signalled || halted_ns > max)
+		w = 0;
+	else if (halted_ns > w)
+		w = w ? min_t(u64, 2ULL * w, max) : min_t(u32, HALT_POLL_START,
+							   max);
+	vcpu->halt_poll_ns = w;
 }
 
 /*
@@ -294,12 +314,18 @@ static bool vmon_halt_poll(struct vmon_vcpu *vcpu)
  */
 static int vmon_vcpu_block(struct vmon_vcpu *vcpu)
 {
+	bool halted = vcpu->mp_state == KVM_MP_STATE_HALTED;
+	u64 start = ktime_get_ns();
 	int r;
 
-	if (vmon_halt_poll(vcpu))
+	if (halted && vmon_halt_poll(vcpu, start)) {
+		vcpu->stat.halt_poll_hits++;
 		goto woken;
+	}
 	vcpu->stat.halt_wakeups++;
 	r = wait_event_interruptible(vcpu->wq, vmon_vcpu_wakeup(vcpu));
+	if (halted)
+		vmon_halt_poll_adapt(vcpu, ktime_get_ns() - start, r);
 	if (r) {
 		vcpu->run->exit_reason = KVM_EXIT_INTR;
 		vcpu->stat.signal_exits++;

@@ -424,6 +424,8 @@ struct vmon_vcpu {
 	wait_queue_head_t wq;			/* (a) halted vCPU sleeps */
 	void *apic;				/* (o) in-kernel LAPIC or NULL */
 
+	u32 halt_poll_ns;			/* (v) adaptive poll window */
+
 	/* Counters, read by VMON_GET_VCPU_STATS (uapi/vmon.h). */
 	struct vmon_vcpu_stats stat;		/* (v) */
 

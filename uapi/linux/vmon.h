@@ -32,7 +32,8 @@ struct vmon_vcpu_stats {
 	__u64 irq_injections;	/* external interrupts injected */
 	__u64 nmi_injections;	/* NMIs injected */
 	__u64 irq_window_exits;	/* KVM_EXIT_IRQ_WINDOW_OPEN given */
-	__u64 reserved[6];	/* zero; room for more counters */
+	__u64 halt_poll_hits;	/* in-kernel HLT: woken while polling */
+	__u64 reserved[5];	/* zero; room for more counters */
 };
 
 #define VMON_GET_VCPU_STATS	_IOR(VMONIO, 0x00, struct vmon_vcpu_stats)
