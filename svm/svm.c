@@ -398,6 +398,7 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 	svm->nmi_masked = false;
 	svm->awaiting_iret = false;
 	svm->step_active = false;
+	svm->shadow_seen = false;
 	svm->asid_gen = 0;	/* stale guest translations: new ASID */
 
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
@@ -850,7 +851,7 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_control_area *c = &vmcb->control;
 	int cpu = smp_processor_id();
-	bool tsc_aux;
+	bool tsc_aux, injecting;
 
 	/* ASIDs are per CPU: a vCPU that moved needs one from its new CPU. */
 	if (svm->last_cpu != cpu) {
@@ -867,8 +868,10 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	 * RIP moved outside the guest: an instruction was emulated (or
 	 * userspace set RIP), so an STI/MOV SS shadow no longer applies.
 	 */
-	if (vmcb->save.rip != vcpu->rip)
+	if (vmcb->save.rip != vcpu->rip) {
 		c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+		svm->shadow_seen = false;
+	}
 	vmcb->save.rax = vcpu->regs[VMON_RAX];
 	vmcb->save.rsp = vcpu->regs[VMON_RSP];
 	vmcb->save.rip = vcpu->rip;
@@ -892,6 +895,7 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	 * find the wrong CPU number where the kernel uses RDPID.
 	 */
 	tsc_aux = svm_has_tsc_aux && svm->tsc_aux != sd->host_tsc_aux;
+	injecting = c->event_inj & SVM_EVTINJ_VALID;
 	svm_clgi();
 	if (tsc_aux)
 		wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
@@ -905,6 +909,19 @@ static void svm_run(struct vmon_vcpu *vcpu)
 		sd->dr_zero = false;
 	}
 	svm_stgi();		/* an NMI that made us exit is taken here */
+
+	/*
+	 * A shadow lasts until its instruction completes, across exits.
+	 * QEMU's SVM forgets it at VMRUN (svm_enable_irq_window()) and
+	 * reports none at the next exit: an exit at the RIP where the last
+	 * one saw a shadow, with no event delivered in between, is still in
+	 * it. (On hardware the VMCB says so itself; at worst this holds an
+	 * interrupt back for one instruction.)
+	 */
+	if (svm->shadow_seen && !injecting && vmcb->save.rip == svm->shadow_rip)
+		c->int_state |= SVM_INTERRUPT_SHADOW_MASK;
+	svm->shadow_seen = c->int_state & SVM_INTERRUPT_SHADOW_MASK;
+	svm->shadow_rip = vmcb->save.rip;
 
 	vcpu->regs[VMON_RAX] = vmcb->save.rax;
 	vcpu->regs[VMON_RSP] = vmcb->save.rsp;

@@ -61,6 +61,10 @@ struct svm_vcpu {
 	bool nmi_masked;		/* (v) injected NMI, IRET not done */
 	bool awaiting_iret;		/* (v) IRET at iret_rip intercepted */
 	u64 iret_rip;			/* (v) */
+	/* Where the last exit saw an STI/MOV SS shadow (svm_vcpu_run). */
+	bool shadow_seen;		/* (v) */
+	u64 shadow_rip;			/* (v) */
+
 	/* One instruction stepped with TF (svm_step_one) to open a window. */
 	bool step_active;		/* (v) TF added in the VMCB */
 	u64 step_rip;			/* (v) the instruction stepped */

@@ -232,7 +232,8 @@ u32 svm_get_interrupt_shadow(struct vmon_vcpu *vcpu)
 
 void svm_set_interrupt_shadow(struct vmon_vcpu *vcpu, u32 mask)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
 
 	if (mask) {
 		vmcb->control.int_state |= SVM_INTERRUPT_SHADOW_MASK;
@@ -241,6 +242,8 @@ void svm_set_interrupt_shadow(struct vmon_vcpu *vcpu, u32 mask)
 	} else {
 		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 	}
+	svm->shadow_seen = mask;
+	svm->shadow_rip = vcpu->rip;
 }
 
 bool svm_get_nmi_mask(struct vmon_vcpu *vcpu)
