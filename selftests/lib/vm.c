@@ -557,6 +557,22 @@ static u32 vt_lapic_reg(const struct kvm_lapic_state *l, int off)
 	return v;
 }
 
+/*
+ * x86 lets nothing in during the instruction after an STI that set IF
+ * (the shadow). QEMU's SVM saves the shadow at #VMEXIT and never loads it
+ * at VMRUN, so under QEMU kvm_amd lets interrupts and interrupt windows
+ * in there (vmon works around it: svm/svm_events.c). For KVM under QEMU
+ * this prints the marker that scripts/vmonlog.py turns into a SKIP.
+ */
+void vt_shadow_violation(const char *what)
+{
+	fprintf(stderr, "# %s, inside STI's shadow (STI run with IF=0)\n",
+		what);
+	if (vt_dev_is_kvm() && vt_running_on_emulator("qemu-tcg"))
+		fprintf(stderr,
+			"# vmon-known-emulator-bug: qemu-svm-sti-shadow\n");
+}
+
 /* What a stuck vCPU waits for: its pending events and in-kernel LAPIC. */
 static void vt_dump_events(struct vt_vcpu *vcpu)
 {
@@ -570,19 +586,13 @@ static void vt_dump_events(struct vt_vcpu *vcpu)
 			ev.interrupt.shadow, ev.nmi.injected, ev.nmi.pending,
 			ev.nmi.masked, ev.exception.injected, ev.exception.nr);
 	if (vcpu->vm->long_mode && GUEST_VAR(vcpu->vm, vt_irqs_in_sti_shadow)) {
-		fprintf(stderr,
-			"# %llu interrupt(s) were taken on a HLT right after STI, inside STI's shadow (STI with IF=0): the vCPU then halts with nothing to wake it\n",
-			(unsigned long long)GUEST_VAR(vcpu->vm,
-						      vt_irqs_in_sti_shadow));
-		/*
-		 * QEMU's SVM saves the shadow at #VMEXIT and never loads it
-		 * at VMRUN; vmon steps out of a shadow before opening an
-		 * interrupt window, kvm_amd does not (on hardware it need
-		 * not). scripts/vmonlog.py turns this into a SKIP for KVM.
-		 */
-		if (vt_dev_is_kvm() && vt_running_on_emulator("qemu-tcg"))
-			fprintf(stderr,
-				"# vmon-known-emulator-bug: qemu-svm-sti-shadow\n");
+		char what[128];
+
+		snprintf(what, sizeof(what),
+			 "%llu interrupt(s) taken on a HLT right after STI",
+			 (unsigned long long)GUEST_VAR(vcpu->vm,
+						       vt_irqs_in_sti_shadow));
+		vt_shadow_violation(what);
 	}
 	if (ioctl(vcpu->fd, KVM_GET_LAPIC, &l))
 		return;		/* no in-kernel irqchip */

@@ -76,6 +76,8 @@ const char *vt_dev_path(void);	/* $VMON_TEST_DEV or /dev/vmon */
 bool vt_dev_is_kvm(void);	/* the misc device 10:232 (/dev/kvm) */
 /* The emulated machine named @name ("bochs", "qemu-tcg") runs us. */
 bool vt_running_on_emulator(const char *name);
+/* Report an event inside an STI shadow (and QEMU's known bug, on KVM). */
+void vt_shadow_violation(const char *what);
 /* The host CPU is Intel (VMX): some behaviours differ by vendor. */
 bool vt_host_is_intel(void);
 int vt_open_dev(void);		/* fails the test if it cannot */
