@@ -78,6 +78,8 @@ bool vt_dev_is_kvm(void);	/* the misc device 10:232 (/dev/kvm) */
 bool vt_running_on_emulator(const char *name);
 /* Report an event inside an STI shadow (and QEMU's known bug, on KVM). */
 void vt_shadow_violation(const char *what);
+struct vt_vm;
+void vt_report_irq_anomalies(struct vt_vm *vm);
 /* The host CPU is Intel (VMX): some behaviours differ by vendor. */
 bool vt_host_is_intel(void);
 int vt_open_dev(void);		/* fails the test if it cannot */
