@@ -258,13 +258,23 @@ struct vt_vcpu *vm_vcpu_add(struct vt_vm *vm, u32 id, void *guest_code)
  */
 volatile u64 vt_irqs_in_sti_shadow;
 
+/*
+ * Interrupts (vector >= 32) the guest took, on all its vCPUs. The library's
+ * guests raise none themselves (no INTn), so every one was injected by the
+ * hypervisor: vt_report_irq_anomalies() compares this with its count.
+ */
+volatile u64 vt_irq_deliveries;
+
 void vt_guest_dispatch(struct vt_regs *regs)
 {
 	vt_handler_t h = vt_guest_handlers[regs->vector & 0xff];
 	const u8 *at = (const u8 *)regs->rip;
 
-	if (regs->vector >= 32 && at[0] == 0xf4 && at[-1] == 0xfb)
-		vt_irqs_in_sti_shadow++;
+	if (regs->vector >= 32) {
+		__atomic_add_fetch(&vt_irq_deliveries, 1, __ATOMIC_RELAXED);
+		if (at[0] == 0xf4 && at[-1] == 0xfb)
+			vt_irqs_in_sti_shadow++;
+	}
 
 	if (h) {
 		h(regs);

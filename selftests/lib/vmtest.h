@@ -79,7 +79,7 @@ bool vt_running_on_emulator(const char *name);
 /* Report an event inside an STI shadow (and QEMU's known bug, on KVM). */
 void vt_shadow_violation(const char *what);
 struct vt_vm;
-void vt_report_irq_anomalies(struct vt_vm *vm);
+void vt_report_irq_anomalies(struct vt_vm *vm, bool stats);
 /* The host CPU is Intel (VMX): some behaviours differ by vendor. */
 bool vt_host_is_intel(void);
 int vt_open_dev(void);		/* fails the test if it cannot */
@@ -343,7 +343,7 @@ typedef void (*vt_handler_t)(struct vt_regs *regs);
 /* Host side, before the vCPUs run; guest code may also assign directly. */
 void vm_install_handler(struct vt_vm *vm, u8 vector, vt_handler_t handler);
 extern vt_handler_t vt_guest_handlers[256];
-extern volatile u64 vt_irqs_in_sti_shadow;
+extern volatile u64 vt_irqs_in_sti_shadow, vt_irq_deliveries;
 void vt_guest_exception(const u64 *frame) __attribute__((noreturn));
 
 /* Guest-safe helpers (no libc in the guest). */
