@@ -69,44 +69,59 @@ static void wait_irqs(u64 n)
 
 #define TIMER_PERIOD_NS	10000000ULL	/* 10 ms */
 #define TIMER_TICKS	50
+#define TIMER_WINDOWS	3
 
 static void guest_periodic(void)
 {
-	u64 c0;
+	int w;
 
 	xapic_enable();
 	xapic_write(APIC_TDCR, APIC_TDCR_DIV1);
 	xapic_write(APIC_LVTT, APIC_LVT_TIMER_PERIODIC | VEC_TIMER);
 	xapic_write(APIC_TMICT, TIMER_PERIOD_NS);	/* 1 GHz bus clock */
 	wait_irqs(1);
-	c0 = irq_count;
-	GUEST_SYNC(c0);
-	wait_irqs(c0 + TIMER_TICKS);
 	GUEST_SYNC(irq_count);
+	for (w = 0; w < TIMER_WINDOWS; w++) {
+		wait_irqs(irq_count + TIMER_TICKS);
+		GUEST_SYNC(irq_count);
+	}
 	xapic_write(APIC_TMICT, 0);
 	GUEST_DONE();
 }
 
+/*
+ * TIMER_WINDOWS windows of TIMER_TICKS ticks: none may run fast (early is
+ * always wrong); one at the programmed rate is enough, because a stall of
+ * the emulated machine (kvm_intel's run under Bochs once lost 1.4 s) makes
+ * one window slow without saying anything about the timer.
+ */
 TEST(lapic_timer_periodic)
 {
 	struct vt_vcpu *vcpu;
 	struct vt_vm *vm = vm_with_irqchip(guest_periodic, &vcpu);
 	u64 c0, c1, t0, t1, expect;
+	int w, slow = 0;
 
 	vm_install_handler(vm, VEC_TIMER, apic_handler);
 	c0 = vcpu_run_sync(vcpu);
 	t0 = vt_now_ns();
-	c1 = vcpu_run_sync(vcpu);
-	t1 = vt_now_ns();
-	ASSERT_LE(c0 + TIMER_TICKS, c1);
-	/* Ticks in the interval, against the programmed rate. */
-	expect = (t1 - t0) / TIMER_PERIOD_NS;
-	TH_LOG("%llu ticks in %llu ms (programmed: %llu)",
-	       (unsigned long long)(c1 - c0),
-	       (unsigned long long)(t1 - t0) / 1000000,
-	       (unsigned long long)expect);
-	EXPECT_LE((c1 - c0) * 10, expect * 20) TH_LOG("timer too fast");
-	EXPECT_GE((c1 - c0) * 10, expect * 5) TH_LOG("timer too slow");
+	for (w = 0; w < TIMER_WINDOWS; w++) {
+		c1 = vcpu_run_sync(vcpu);
+		t1 = vt_now_ns();
+		ASSERT_LE(c0 + TIMER_TICKS, c1);
+		/* Ticks in the interval, against the programmed rate. */
+		expect = (t1 - t0) / TIMER_PERIOD_NS;
+		TH_LOG("%llu ticks in %llu ms (programmed: %llu)",
+		       (unsigned long long)(c1 - c0),
+		       (unsigned long long)(t1 - t0) / 1000000,
+		       (unsigned long long)expect);
+		EXPECT_LE((c1 - c0) * 10, expect * 20) TH_LOG("timer too fast");
+		if ((c1 - c0) * 10 < expect * 5)
+			slow++;
+		c0 = c1;
+		t0 = t1;
+	}
+	EXPECT_GT(TIMER_WINDOWS, slow) TH_LOG("timer too slow in every window");
 	EXPECT_EQ(VEC_TIMER, GUEST_VAR(vm, irq_vector));
 	vcpu_run_done(vcpu);
 	vm_free(vm);
