@@ -9,7 +9,8 @@
  * interrupt that comes as it starts (short_timer_halts).
  *
  * Timing: the emulated test machines are slow and shared, so rates are
- * checked within a factor of two of the programmed one (over ~0.5 s);
+ * checked within a factor of two of the programmed one (~0.5 s windows:
+ * never fast in any, at the rate in one of three);
  * one-shot and TSC-deadline timers must not fire early by the guest's
  * TSC (exact for TSC-deadline, 5% for the APIC's own clock) and not
  * later than ten times the delay by the host's clock: early is always
