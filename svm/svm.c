@@ -880,8 +880,8 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	 * moved (emulated, or a HLT skipped), or this entry delivers an
 	 * event, which ends any shadow and whose frame must not hold our TF.
 	 */
-	if (svm->step_active &&
-	    (vcpu->rip != svm->step_rip || (c->event_inj & SVM_EVTINJ_VALID)))
+	injecting = c->event_inj & SVM_EVTINJ_VALID;
+	if (svm->step_active && (vcpu->rip != svm->step_rip || injecting))
 		svm->step_active = false;
 	vmcb->save.rflags = vcpu->rflags;
 	if (svm->step_active)
@@ -895,7 +895,6 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	 * find the wrong CPU number where the kernel uses RDPID.
 	 */
 	tsc_aux = svm_has_tsc_aux && svm->tsc_aux != sd->host_tsc_aux;
-	injecting = c->event_inj & SVM_EVTINJ_VALID;
 	svm_clgi();
 	if (tsc_aux)
 		wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
