@@ -137,7 +137,7 @@ bochs:xapic_ipi_test)
 	# the timed check fails with RCU stall reports. kvm_intel failed it
 	# in every recent boot; vmon passed it in 2 boots and failed it the
 	# same way in a third: on this machine the test measures Bochs.
-	result skip "Bochs: this timed test fails here on kvm_intel and on vmon alike (a spinning nested guest is never preempted; RCU stalls follow)"
+	result skip "Bochs (emulator_bugs.py: bochs-no-switch-from-spinning-guest): this timed test fails here on kvm_intel and on vmon alike (a spinning nested guest is never preempted; RCU stalls follow)"
 	exit 0
 	;;
 esac

@@ -21,6 +21,8 @@ by kselftest.h / kselftest_harness.h. Each result becomes
 
 import re
 
+from emulator_bugs import excuse
+
 MARK = re.compile(r"=== VMON (.*?) ===")
 KV = re.compile(r"(\w+)=(\S*)")
 RESULT = re.compile(r"^(not ok|ok)\s+(\d+)\b\s*(?:-\s*)?(.*)$")
@@ -166,19 +168,6 @@ def _signal_name(rc):
     return names.get(rc - 128, "signal %d" % (rc - 128))
 
 
-KNOWN_QEMU_SHADOW = "vmon-known-emulator-bug: qemu-svm-sti-shadow"
-KNOWN_QEMU_SHADOW_WHY = (
-    "QEMU TCG's SVM does not reload the STI shadow at VMRUN: kvm_amd let an "
-    "interrupt in between 'sti' and 'hlt' (counted by the guest), and the "
-    "vCPU halted for good; vmon steps out of the shadow instead "
-    "(Documentation/testing.rst)")
-
-KNOWN_QEMU_DOUBLE = "vmon-known-emulator-bug: qemu-svm-double-delivery"
-KNOWN_QEMU_DOUBLE_WHY = (
-    "QEMU TCG delivered an interrupt twice: the guest took more interrupts "
-    "than the hypervisor injected (both counted; Documentation/testing.rst)")
-
-
 def run_results(run, timeout_s=None):
     """KTAP results of one run plus at most one synthetic result for the
     binary itself ("<dev>:<bin>") when the run as a whole went wrong."""
@@ -220,21 +209,14 @@ def run_results(run, timeout_s=None):
         name = name.strip() or last_run_name or ("#" + num)
         kind = d.group(1).upper() if d else ""
         reason = d.group(2).strip() if d else ""
+        # A known emulator bug the test proved by counting excuses the
+        # oracle only (emulator_bugs.py holds the list and the rule).
+        excused, note = excuse(run.dev, diag) if not ok else (None, None)
         if kind == "SKIP":
             status = SKIP
-        elif not ok and run.dev == "kvm" and any(KNOWN_QEMU_SHADOW in l
-                                                 for l in diag):
-            # The oracle hit a proven emulator bug (selftests/lib/vm.c
-            # prints the marker only for KVM under QEMU, after counting
-            # interrupts the guest took inside STI's shadow).
+        elif excused:
             status = SKIP
-            reason = KNOWN_QEMU_SHADOW_WHY
-            known_bug = True
-        elif not ok and any(KNOWN_QEMU_DOUBLE in l for l in diag):
-            # On either device: the guest took more interrupts than the
-            # hypervisor injected, so the emulated CPU doubled one.
-            status = SKIP
-            reason = KNOWN_QEMU_DOUBLE_WHY
+            reason = excused
             known_bug = True
         elif kind in ("TODO", "XFAIL"):
             status = PASS if ok else SKIP   # expected failure
@@ -242,8 +224,10 @@ def run_results(run, timeout_s=None):
             status = FAIL
         else:
             status = PASS if ok else FAIL
+        if status == FAIL:
+            diag = diag[-12:] + ([note] if note else [])
         out.append(Result(prefix + name, status, reason,
-                          diag[-12:] if status == FAIL else None))
+                          diag if status == FAIL else None))
         diag = []
         last_run_name = None
 

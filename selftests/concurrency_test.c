@@ -217,7 +217,7 @@ TEST(delete_slot_while_running)
 	 * this reason, and vmon's is kept.
 	 */
 	if (vt_dev_is_kvm() && vt_running_on_emulator("bochs"))
-		SKIP(return, "Bochs (vmontest.emulator=bochs): kvm_intel's run times out here (a spinning nested guest is never switched away from); vmon's run is kept");
+		SKIP(return, "Bochs (vmontest.emulator=bochs; emulator_bugs.py: bochs-no-switch-from-spinning-guest): kvm_intel's run times out here (a spinning nested guest is never switched away from); vmon's run is kept");
 	vm = vm_create(0);
 	vcpu = vm_vcpu_add(vm, 0, guest_poll_slot);
 	progress_gpa = vm_alloc(vm, 8, 8);

@@ -115,7 +115,7 @@ TEST(spinning_guest_is_preemptible)
 	 * and RCU stalls, on kvm_intel exactly as on vmon.
 	 */
 	if (vt_running_on_emulator("bochs"))
-		SKIP(return, "Bochs (vmontest.emulator=bochs): a CPU running a spinning nested guest never switches to another host thread, on kvm_intel as on vmon; runs on QEMU/AMD and hardware");
+		SKIP(return, "Bochs (vmontest.emulator=bochs; emulator_bugs.py: bochs-no-switch-from-spinning-guest): a CPU running a spinning nested guest never switches to another host thread, on kvm_intel as on vmon; runs on QEMU/AMD and hardware");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: the test's own control thread must not share CPU %d",
 		     SHARED_CPU);

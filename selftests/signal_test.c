@@ -80,7 +80,7 @@ TEST(signal_interrupts_run)
 	 * exactly as on vmon.
 	 */
 	if (vt_running_on_emulator("bochs"))
-		SKIP(return, "Bochs (vmontest.emulator=bochs): a CPU running a spinning nested guest never switches to another host thread, on kvm_intel as on vmon; runs on QEMU/AMD and hardware");
+		SKIP(return, "Bochs (vmontest.emulator=bochs; emulator_bugs.py: bochs-no-switch-from-spinning-guest): a CPU running a spinning nested guest never switches to another host thread, on kvm_intel as on vmon; runs on QEMU/AMD and hardware");
 	vm = vm_create(0);
 	vcpu = vm_vcpu_add(vm, 0, guest_spin);
 	counter_gpa = vm_alloc(vm, 8, 8);
