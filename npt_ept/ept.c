@@ -27,6 +27,7 @@
 #define EPT_LEAF(pa, w, x)	((pa) | EPT_R | EPT_MT_WB | EPT_IPAT |	\
 				 ((w) ? EPT_W : 0) | ((x) ? EPT_X : 0))
 
+static_assert(EPT_W == TDP_PTE_WRITABLE);
 static_assert(EPT_TABLE(0x1000ULL) == 0x1007ULL);
 static_assert(EPT_LEAF(0x12345000ULL, 1, 1) == 0x12345077ULL);
 static_assert(EPT_LEAF(0x12345000ULL, 0, 1) == 0x12345075ULL);

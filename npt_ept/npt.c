@@ -29,6 +29,7 @@
 				 ((w) ? NPT_RW : 0) | ((x) ? 0 : NPT_NX))
 
 /* Encodings as the APM lays them out (no C-bit involved here). */
+static_assert(NPT_RW == TDP_PTE_WRITABLE);
 static_assert(NPT_TABLE(0x1000ULL) == 0x1007ULL);
 static_assert(NPT_LEAF(0x12345000ULL, 1, 1) == 0x12345007ULL);
 static_assert(NPT_LEAF(0x12345000ULL, 0, 1) == 0x12345005ULL);

@@ -53,6 +53,32 @@
  *   that breaks COW runs an invalidation of its own, so the first write to
  *   a COW page takes two faults.
  *
+ * Dirty pages
+ *   The guest writes through the nested tables, never through the host
+ *   PTE, so the host PTE's dirty bit knows nothing of guest writes. A page
+ *   whose host PTE is writable but clean (shmem read-faulted or mapped
+ *   with MAP_POPULATE, anonymous memory after MADV_FREE) would look clean
+ *   to reclaim and be dropped with everything the guest wrote. So every
+ *   writable leaf counts as dirty: clearing or replacing one sets PG_dirty
+ *   on its page (tdp_leaf_gone(); SetPageDirty as KVM's
+ *   kvm_set_pfn_dirty(), skipping PageReserved pages, which in 6.1 covers
+ *   ZONE_DEVICE too). It happens under mmu_lock in the zap itself, so
+ *   before the notifier returns, which is before the mm tests the flag
+ *   (try_to_unmap for MADV_FREE pages, shrink_folio_list for the rest).
+ *   Every path that clears a leaf goes through tdp_zap_table() (notifier
+ *   start, change_pte, release, memslot changes, the core's zaps; VM
+ *   teardown zaps everything through release before freeing the tables),
+ *   and the fault's pfn replacement calls tdp_leaf_gone() itself.
+ *
+ *   Why not the hardware dirty bit: NPT has one, EPT only when the EPTP
+ *   enables A/D, which vmon does not. One rule for both formats, that
+ *   does not depend on the CPU (or an emulator) setting D, is the rule
+ *   KVM applies where it runs without A/D bits. The cost: vmon maps
+ *   writable slots writable on reads too, so a page the guest only read
+ *   is written back (or kept, after MADV_FREE) as if written. vmon uses
+ *   neither the accessed nor the dirty bit: it never sets, reads or
+ *   clears them.
+ *
  * Flushing
  *   Every zap that cleared a present leaf, and every replacement of a
  *   leaf's pfn, calls vmon_flush_remote_tlbs() before mmu_lock is dropped.
@@ -95,9 +121,28 @@ static u64 *tdp_table_va(const struct vmon_tdp_format *fmt, u64 pte)
 }
 
 /*
+ * @pte, a present leaf, is being cleared or replaced. If it was writable
+ * the guest may have written its page behind the host PTE's back: mark
+ * the page dirty (see "Dirty pages" above). The page is still alive: the
+ * mm frees or reuses it only after the notifier has zapped this leaf.
+ */
+static void tdp_leaf_gone(const struct vmon_tdp_format *fmt, u64 pte)
+{
+	unsigned long pfn = PHYS_PFN(fmt->pte_pa(pte));
+	struct page *page;
+
+	if (!(pte & TDP_PTE_WRITABLE) || !pfn_valid(pfn))
+		return;
+	page = pfn_to_page(pfn);
+	/* Reserved pages (ZONE_DEVICE too) are their owner's to mark. */
+	if (!PageReserved(page))
+		SetPageDirty(page);
+}
+
+/*
  * Clear the present leaves covering frames [start, end) below @table, a
- * level-@level table. Returns true if any was present (a flush is due).
- * Table pages stay (see the top of the file).
+ * level-@level table, passing on their dirtiness. Returns true if any was
+ * present (a flush is due). Table pages stay (see the top of the file).
  */
 static bool tdp_zap_table(struct vmon_vm *vm, u64 *table, int level,
 			  u64 start, u64 end)
@@ -118,9 +163,11 @@ static bool tdp_zap_table(struct vmon_vm *vm, u64 *table, int level,
 				/*
 				 * A plain store: the hardware may set A/D in
 				 * this entry concurrently, and vmon uses
-				 * neither, so losing them is fine.
+				 * neither, so losing them is fine. W is ours,
+				 * stable under mmu_lock.
 				 */
 				WRITE_ONCE(*ptep, 0);
+				tdp_leaf_gone(fmt, pte);
 				zapped = true;
 			} else {
 				zapped |= tdp_zap_table(vm,
@@ -371,9 +418,10 @@ int vmon_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write, bool exec)
 		/*
 		 * Only after a memslot MOVE/DELETE+CREATE re-backed this gfn
 		 * and before the core's zap ran: the old pfn must go from
-		 * every TLB.
+		 * every TLB, its dirtiness to its page.
 		 */
 		WRITE_ONCE(*ptep, new);
+		tdp_leaf_gone(fmt, old);
 		vmon_flush_remote_tlbs(vm);
 	}
 	ret = VMON_TDP_MAPPED;

@@ -24,6 +24,8 @@ struct vmon_tdp_format;
 
 /* x86 entries of both vendors hold a physical address in bits 51:12. */
 #define TDP_PTE_ADDR_MASK	GENMASK_ULL(51, 12)
+/* ...and write permission in bit 1 (NPT R/W, EPT W; asserted there). */
+#define TDP_PTE_WRITABLE	BIT_ULL(1)
 
 #define TDP_LEVEL_SHIFT(level)	(TDP_LEVEL_BITS * ((level) - 1))
 #define TDP_INDEX(gfn, level)	\

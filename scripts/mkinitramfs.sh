@@ -22,6 +22,7 @@
 # Layout of the image:
 #   /init /etc/vmon/plan /bin/busybox + applet links
 #   /modules/*.ko, /modules/vmon.order, /modules/kvm.order (insmod order)
+#   /modules/zsmalloc.ko, zram.ko (loaded by reclaim_test, for swap)
 #   /bin/vmon-run /bin/vmon-bench /guests/* /tests/*_test
 #   /kvmst/* (KVM's selftests) /bin/kvmst-run
 set -euo pipefail
@@ -165,6 +166,16 @@ if [ "$plan" != demo ] || [ "$demo_dev" = kvm ]; then
 	order_list kvm.order "${kdeps[@]}"
 	load_kvm=1
 fi
+
+# zram and zsmalloc, in no .order list: reclaim_test loads them itself
+# for a swap device (the machine has no swap). Missing: it runs without.
+for m in zsmalloc zram; do
+	if f=$(modinfo -k "$KVER" -n "$m" 2>/dev/null); then
+		add_ko "$f" "$m.ko"
+	else
+		echo "mkinitramfs.sh: note: no $m module for $KVER" >&2
+	fi
+done
 
 # Userspace: the runner, the benchmark, the guest images.
 for b in vmon-run vmon-bench run-guests.sh; do
