@@ -84,6 +84,10 @@ static void lapic_update_divide(struct vmon_lapic *apic)
 	apic->timer.divide = 1 << ((((tdcr & 3) | ((tdcr & 8) >> 1)) + 1) & 7);
 }
 
+/*
+ * At most 2^32 counts times the divider, 128: under 2^39 ns, so neither
+ * this product nor the divider rescaling below can overflow.
+ */
 static s64 lapic_count_to_ns(struct vmon_lapic *apic, u32 count)
 {
 	return (s64)count * LAPIC_BUS_NS * apic->timer.divide;
@@ -203,7 +207,8 @@ void vmon_lapic_timer_write_tdcr(struct vmon_lapic *apic, u32 val)
 						lapic_get(apic, APIC_TMICT));
 		return;
 	}
-	remaining = max_t(s64, remaining, 0);
+	/* Within [0, period]: the product with the divider fits in 64 bits. */
+	remaining = clamp_t(s64, remaining, 0, apic->timer.period);
 	lapic_timer_start(apic, mul_u64_u32_div(remaining, apic->timer.divide,
 						old) ?: 1);
 }
@@ -220,6 +225,30 @@ void vmon_lapic_timer_restore(struct vmon_lapic *apic, u32 tmcct)
 		lapic_timer_start(apic, lapic_count_to_ns(apic, tmcct));
 }
 
+/*
+ * Deadlines this far ahead (146 years) are "never" for the guest: the
+ * hrtimer is parked there, and the guest re-arms or is gone long before.
+ */
+#define LAPIC_FAR_NS		(KTIME_MAX / 2)
+
+/*
+ * Guest TSC ticks to ns at the host's rate (no TSC scaling), saturating
+ * at LAPIC_FAR_NS. The quotient ticks * 10^6 / tsc_khz is larger than
+ * @ticks when the TSC runs below 1 GHz, and then does not fit 64 bits
+ * for a guest-chosen deadline near 2^64: mul_u64_u32_div() would raise
+ * #DE in the host. So compare in ticks first; far_ticks itself is below
+ * 2^62 * 2^32 / 10^6 < 2^55. (KVM 6.1 multiplies modulo 2^64 instead,
+ * and so fires some far deadlines at once; vmon never wraps into "now".)
+ */
+static u64 lapic_tsc_to_ns(u64 ticks)
+{
+	u64 far_ticks = mul_u64_u32_div(LAPIC_FAR_NS, tsc_khz, NSEC_PER_MSEC);
+
+	if (ticks >= far_ticks)
+		return LAPIC_FAR_NS;
+	return mul_u64_u32_div(ticks, NSEC_PER_MSEC, tsc_khz);
+}
+
 static void lapic_deadline_start(struct vmon_lapic *apic)
 {
 	u64 deadline = apic->timer.tsc_deadline, now_tsc, ns;
@@ -233,10 +262,12 @@ static void lapic_deadline_start(struct vmon_lapic *apic)
 		lapic_timer_deliver(apic);
 		return;
 	}
-	/* The guest TSC runs at the host's rate (no TSC scaling). */
-	ns = mul_u64_u32_div(deadline - now_tsc, NSEC_PER_MSEC, tsc_khz);
-	/* Far-future deadlines: cap instead of overflowing ktime. */
-	ns = min_t(u64, ns, KTIME_MAX / 2);
+	/*
+	 * Both are guest TSC values, modulo 2^64 like the TSC offset that
+	 * makes them: a deadline numerically below the TSC is past (above),
+	 * even where deadline - now_tsc would wrap to nearly 2^64.
+	 */
+	ns = lapic_tsc_to_ns(deadline - now_tsc);
 	hrtimer_start(&apic->timer.hrtimer, ktime_add_ns(ktime_get(), ns),
 		      HRTIMER_MODE_ABS_HARD);
 }

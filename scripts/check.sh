@@ -8,6 +8,8 @@
 #          vmon:BIN:CASE, kvm:BIN:CASE, host:CHECK
 #   intel  Bochs (corei7_skylake_x, VMX + EPT), oracle kvm_intel; results
 #          named intel:vmon:BIN:CASE, intel:kvm:BIN:CASE, intel:host:CHECK
+#   slowtsc the AMD machine again with tsc_early_khz=800000, only the
+#          timer tests (SLOWTSC_TESTS); results slowtsc:vmon:BIN:CASE, ...
 #
 # The two boots run at the same time (each emulator uses one host core:
 # QEMU with thread=single, Bochs always), so the run takes about as long as
@@ -158,6 +160,74 @@ if want amd && [ -n "$KVER" ] &&
 	amd_args=(--guest "$out/guest.log" $(expect_args "$out"))
 fi
 
+# The slow-TSC boot: the AMD machine once more, its kernel told that the
+# TSC runs at SLOWTSC_KHZ (default 800000: 800 MHz) with tsc_early_khz=,
+# running only the timer tests (SLOWTSC_TESTS, those of them that T
+# selects) on both devices. Below 1 GHz a TSC delta converted to ns is
+# larger than the delta itself: where such conversions overflow 64 bits.
+# Results are named slowtsc:vmon:..., slowtsc:kvm:..., slowtsc:host:...;
+# slowtsc:host:tsc-below-1ghz checks that the tests really ran at that
+# rate (KVM_GET_TSC_KHZ, which each of them logs). SLOWTSC=0 leaves it out.
+SLOWTSC_TESTS=${SLOWTSC_TESTS:-timer_limits_test}
+SLOWTSC_KHZ=${SLOWTSC_KHZ:-800000}
+SLOWTSC_TIMEOUT=${SLOWTSC_TIMEOUT:-300}
+slow_sel=
+for st in $SLOWTSC_TESTS; do
+	if [ -z "${T:-}" ]; then
+		slow_sel="$slow_sel $st"
+		continue
+	fi
+	for t in $T; do
+		[ "${t%_test}_test" = "$st" ] && slow_sel="$slow_sel $st"
+	done
+done
+[ "${SLOWTSC:-1}" != 0 ] || slow_sel=
+
+# slowtsc_rate LOG: every TSC rate the tests logged is below 1 GHz.
+slowtsc_rate() {
+	local log=$1 rates r
+	echo "the guest kernel's TSC lines:"
+	grep -a 'tsc: ' "$log" | grep -ai 'mhz\|refined\|unstable' | sed 's/^/  /'
+	rates=$(grep -ao 'guest TSC [0-9]* kHz' "$log" | awk '{ print $3 }' |
+		sort -u)
+	if [ -z "$rates" ]; then
+		echo "no test logged its TSC rate"
+		return 1
+	fi
+	echo "KVM_GET_TSC_KHZ as the tests logged it (kHz):" $rates
+	for r in $rates; do
+		if [ "$r" -ge 1000000 ]; then
+			echo "$r kHz is not below 1 GHz: the boot did not slow the TSC"
+			return 1
+		fi
+	done
+}
+
+slow_args=()
+if want amd && [ -n "$KVER" ] && [ -n "$slow_sel" ]; then
+	slow=$out/slowtsc
+	mkdir -p "$slow"
+	shost=$slow/host.log
+	: > "$shost"
+	amdlog=$hostlog
+	hostlog=$shost
+	if KVMST=none NO_VMON=$no_vmon step initramfs scripts/mkinitramfs.sh \
+		-p suite -o "$slow/initramfs.cpio.gz" -t "$slow_sel"; then
+		phase "slowtsc: boot QEMU with tsc_early_khz=$SLOWTSC_KHZ (limit ${SLOWTSC_TIMEOUT} s)"
+		QEMU_APPEND="${QEMU_APPEND:-} tsc_early_khz=$SLOWTSC_KHZ" \
+			scripts/run-qemu.sh "$slow/initramfs.cpio.gz" \
+			"$slow/guest.log" "$SLOWTSC_TIMEOUT"
+		rc=$?
+		echo "=== VMON HOST name=qemu-exit rc=$rc ===" >> "$hostlog"
+		step tsc-below-1ghz slowtsc_rate "$slow/guest.log"
+		# shellcheck disable=SC2207
+		slow_args=(--guest "$slow/guest.log" $(expect_args "$slow"))
+	fi
+	hostlog=$amdlog
+	slow_args=(--machine slowtsc --host "$shost" --timeout "$TEST_TIMEOUT"
+		"${slow_args[@]}")
+fi
+
 intel_args=()
 if want intel; then
 	if [ -n "$bochs_pid" ]; then
@@ -184,6 +254,6 @@ phase summary
 # The AMD group also carries the shared steps (deps, builds, unit).
 amd_host=(--host "$hostlog" --timeout "$TEST_TIMEOUT")
 python3 scripts/ktap-summary.py "${amd_host[@]}" "${amd_args[@]}" \
-	"${intel_args[@]}" --results "$out/results.txt" |
+	"${slow_args[@]}" "${intel_args[@]}" --results "$out/results.txt" |
 	tee "$out/summary.txt"
 exit "${PIPESTATUS[0]}"
