@@ -15,7 +15,10 @@ no test inside an emulator can see (host:spec-build in make check).
    repl_offset, u16 cpuid, u8 instrlen, u8 replacementlen; packed) with
    their relocations; the feature numbers come from the headers'
    asm/cpufeatures.h.
-2. The core's run loop references the kernel's per-CPU VMSCAPE flag
+2. vmx_run() reads the host's IA32_DEBUGCTL before entry and writes it
+   back after the exit (the hardware clears it), judged by the MSR number
+   loaded for RDMSR/WRMSR in that function.
+3. The core's run loop references the kernel's per-CPU VMSCAPE flag
    x86_ibpb_exit_to_user (the kernel's IBPB before the return to userspace
    needs the hypervisor to arm it after each exit).
 
@@ -76,7 +79,7 @@ class Elf:
             name, info, other, shndx, value, size = struct.unpack_from(
                 "<IBBHQQ", self.data, st["off"] + i * 24)
             syms.append(dict(name=self._str(strtab, name), shndx=shndx,
-                             value=value, type=info & 0xf))
+                             value=value, size=size, type=info & 0xf))
         return syms
 
     def relocs_for(self, target_idx):
@@ -149,6 +152,23 @@ def references(path, symbol):
     return False
 
 
+def msr_refs_in(path, func, msr):
+    """How often @func (a symbol of the object) loads MSR number @msr
+    into ECX (rdmsr/wrmsr) or EDI (the paravirt MSR calls)."""
+    elf = Elf(path)
+    symtab = [i for i, s in enumerate(elf.sections) if s["type"] == 2]
+    if not symtab:
+        return None
+    for sym in elf.symbols(symtab[0]):
+        if sym["name"] != func or sym["type"] != 2:   # STT_FUNC
+            continue
+        code = elf.bytes_of(elf.sections[sym["shndx"]])
+        imm = struct.pack("<I", msr)
+        body = code[sym["value"]:sym["value"] + sym["size"]]
+        return sum(body.count(op + imm) for op in (b"\xb9", b"\xbf"))
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kdir", default=None,
@@ -189,6 +209,23 @@ def main():
                 print(f"FAIL {obj}: VERW at {sec}+{off:#x} keyed on {got}, "
                       f"want {feat} (what KVM 6.1 uses there)")
                 bad += 1
+
+    # VT-x clears IA32_DEBUGCTL at every exit; vmx_run() must read the
+    # host's before entry and write it back after (no emulated CPU keeps
+    # a DEBUGCTL bit for spec_test to see: Bochs reads 0 back).
+    vmx = os.path.join(top, "vmx/vmx.o")
+    n = msr_refs_in(vmx, "vmx_run", 0x1d9) if os.path.exists(vmx) else None
+    if n is None:
+        print("FAIL vmx/vmx.o: no vmx_run found")
+        bad += 1
+    elif n >= 2:
+        print(f"ok   vmx/vmx.o: vmx_run reads and restores IA32_DEBUGCTL "
+              f"({n} accesses)")
+    else:
+        print(f"FAIL vmx/vmx.o: vmx_run touches IA32_DEBUGCTL {n} times: "
+              f"the host's value, cleared by every VM exit, is not "
+              f"restored")
+        bad += 1
 
     run = os.path.join(top, "module/run.o")
     if not os.path.exists(run):

@@ -1075,7 +1075,7 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu_data);
 	u16 fs_sel, gs_sel, ds_sel, es_sel, ldt_sel;
 	unsigned long cr3, cr4, fs_base;
-	u64 host_kgs, dr7;
+	u64 host_kgs, dr7, host_debugctl;
 	bool guest_bp, star, tsc_aux;
 	int r;
 
@@ -1157,8 +1157,17 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 	tsc_aux = vmx_caps.rdtscp && vmx->tsc_aux != vc->tsc_aux;
 	if (tsc_aux)
 		wrmsrl(MSR_TSC_AUX, vmx->tsc_aux);
+	/*
+	 * VM exit clears IA32_DEBUGCTL: the host's (bus-lock detection, BTF,
+	 * LBR) goes back right after. Read at every entry, with IRQs off,
+	 * since the host may change it at any time (an IPI, perf), as KVM.
+	 */
+	host_debugctl = get_debugctlmsr();
 
 	r = vmx_enter_exit(vmx, vcpu->regs);
+
+	if (host_debugctl)
+		update_debugctlmsr(host_debugctl);
 
 	vmx_read_exit_info(vmx, r);
 	/* An NMI that made the guest exit is the host's: run its handler. */
