@@ -246,7 +246,7 @@ TEST(vmscape_armed)
 	}
 	EXPECT_EQ(0, st.vmscape_arms) TH_LOG("vmscape is '%s'", state);
 	vm_free(vm);
-	SKIP(return, "vmscape is '%s' here (no IBPB in this CPU model): the kernel does not use the flag; checked vmon leaves it alone",
+	SKIP(return, "vmscape is '%s' here, not IBPB before exit to userspace (neither emulator offers IBPB): the kernel does not use the flag; checked vmon leaves it alone",
 	     state);
 }
 
