@@ -31,6 +31,10 @@
  *  - debugctl_survives_exits: a real effect. A DEBUGCTL bit set on the
  *    host CPU (through /dev/cpu/N/msr) must still be set after a guest
  *    made many exits on that CPU; VT-x clears DEBUGCTL at every exit.
+ *    Neither emulator keeps a DEBUGCTL bit (Bochs 2.7 and QEMU's TCG read
+ *    0 back after BTF or LBR), so it skips in both machines today and
+ *    only real hardware runs it; host:spec-build checks instead that
+ *    vmx_run() reads the MSR before entry and writes it after.
  *  - load_message: vmon's load line names its mitigations, each true to
  *    /sys/devices/system/cpu/vulnerabilities. vmon only.
  */
