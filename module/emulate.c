@@ -31,6 +31,8 @@ int vmon_gva_to_gpa(struct vmon_vcpu *vcpu, u64 gva, bool write, u64 *gpa)
 	u32 access = write ? VMON_PF_WRITE : 0;
 	u32 pf;
 
+	/* The host reads guest memory for it: VMX's cond L1D flush is due. */
+	vcpu->l1tf_flush_l1d = true;
 	if (vmon_ops->get_cpl(vcpu) == 3)
 		access |= VMON_PF_USER;
 	return vmon_gwalk(&ctx, gva, access, gpa, &pf);

@@ -15,10 +15,80 @@
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <asm/fpu/xcr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include "vmon.h"
 
 u64 vmon_host_xcr0 __read_mostly;
+
+/*
+ * The vCPU that last entered a guest on this CPU (preemption off). An
+ * entry of any other vCPU calls for an IBPB first, so that one guest's
+ * branch-predictor training does not steer another's (KVM: the IBPB when
+ * the VMCB/VMCS loaded on a CPU changes). Kept per vCPU, not per VMCS:
+ * a vCPU that migrates and comes back with nobody in between costs none,
+ * like KVM's SVM. Cleared when the vCPU is freed (vmon_forget_vcpu), so a
+ * new vCPU at the same address is never taken for it.
+ */
+static DEFINE_PER_CPU(struct vmon_vcpu *, vmon_last_vcpu);
+
+/*
+ * Before entering @vcpu on this CPU, preemption disabled. Where the
+ * backend's exit path already issues an IBPB after every exit (SVM with
+ * X86_FEATURE_IBPB_ON_VMEXIT, the kernel's retbleed/SRSO IBPB mode), the
+ * last guest's predictions were flushed at its exit: KVM's SVM skips the
+ * switch IBPB then, and so does vmon. VMX's exit path has no such IBPB
+ * (neither has KVM's), so it always pays the switch one.
+ */
+static void vmon_switch_barrier(struct vmon_vcpu *vcpu)
+{
+	if (this_cpu_read(vmon_last_vcpu) == vcpu)
+		return;
+	this_cpu_write(vmon_last_vcpu, vcpu);
+	if (vmon_ops->exit_ibpb && cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
+		return;
+	/* Patched to nothing unless the kernel uses IBPB (X86_FEATURE_USE_IBPB). */
+	indirect_branch_prediction_barrier();
+	vcpu->stat.ibpb_switches++;
+}
+
+/* @vcpu is being freed: no CPU may still take it for its last guest. */
+void vmon_forget_vcpu(struct vmon_vcpu *vcpu)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		cmpxchg(per_cpu_ptr(&vmon_last_vcpu, cpu), vcpu, NULL);
+}
+
+/*
+ * The load message: what vmon applies at entry and exit on this CPU.
+ * @entry is the backend's part ("L1D flush ...; VERW at entry"); the
+ * IBPB and VMSCAPE parts are the core's.
+ */
+void vmon_log_mitigations(const char *entry)
+{
+	const char *ibpb, *vmscape;
+	bool on_exit = vmon_ops->exit_ibpb &&
+		       cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT);
+
+	if (on_exit)
+		ibpb = "IBPB on every exit";
+	else if (cpu_feature_enabled(X86_FEATURE_USE_IBPB))
+		ibpb = "IBPB on vCPU switch";
+	else
+		ibpb = "no IBPB (not in use)";
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		vmscape = "VMSCAPE IBPB armed";
+	else if (!boot_cpu_has_bug(X86_BUG_VMSCAPE))
+		vmscape = "VMSCAPE not affected";
+	else if (on_exit)
+		vmscape = "VMSCAPE IBPB on exit";
+	else
+		vmscape = "VMSCAPE vulnerable";
+	vmon_pr_info("%s mitigations: %s; %s; %s\n", vmon_ops->name, entry,
+		     ibpb, vmscape);
+}
 
 static void vmon_flush_ipi(void *unused)
 {
@@ -147,9 +217,19 @@ static bool vmon_enter_guest(struct vmon_vcpu *vcpu)
 	int gen;
 	bool xcr0_switch, pkru_switch;
 	u32 host_pkru = 0;
+	unsigned long csw;
 
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	WRITE_ONCE(vcpu->mode, VMON_IN_GUEST);
+	/*
+	 * Scheduled out since the last entry (KVM: sched_in): other tasks
+	 * ran on some CPU, so the L1D may hold their data (VMX's cond flush).
+	 */
+	csw = current->nvcsw + current->nivcsw;
+	if (csw != vcpu->sched_switches) {
+		vcpu->sched_switches = csw;
+		vcpu->l1tf_flush_l1d = true;
+	}
 	/*
 	 * Order the mode store before reading the flush generation and the
 	 * requests: a source that set a request after this point sees
@@ -197,6 +277,15 @@ static bool vmon_enter_guest(struct vmon_vcpu *vcpu)
 
 	vmon_ops->run(vcpu);
 
+	/*
+	 * VMSCAPE: the kernel issues an IBPB before this CPU next returns to
+	 * userspace (this VMM, or any task) when the flag is set. Set on the
+	 * CPU that ran the guest, before preemption is enabled (as KVM).
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER)) {
+		this_cpu_write(x86_ibpb_exit_to_user, true);
+		vcpu->stat.vmscape_arms++;
+	}
 	if (xcr0_switch)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmon_host_xcr0);
 	if (pkru_switch) {
@@ -230,6 +319,7 @@ static int vmon_run_loop(struct vmon_vcpu *vcpu)
 		preempt_disable();
 		if (vmon_ops->vcpu_load)
 			vmon_ops->vcpu_load(vcpu, smp_processor_id());
+		vmon_switch_barrier(vcpu);
 		local_irq_disable();
 		/* Re-check with IRQs off: a kick now is not lost. */
 		if (signal_pending(current) || need_resched()) {
@@ -308,6 +398,8 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 		goto out;
 	}
 	vcpu->ran_once = true;
+	/* Userspace ran since the last entry (KVM: vcpu_run). */
+	vcpu->l1tf_flush_l1d = true;
 	r = vmon_run_loop(vcpu);
 out:
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);

@@ -21,6 +21,7 @@ void vmon_vcpu_destroy(struct vmon_vcpu *vcpu)
 {
 	if (vcpu->apic)
 		vmon_lapic_free(vcpu);
+	vmon_forget_vcpu(vcpu);
 	vmon_ops->vcpu_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	kfree(vcpu->cpuid);

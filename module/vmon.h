@@ -274,6 +274,13 @@ struct vmon_backend_ops {
 	 */
 	int (*handle_exit)(struct vmon_vcpu *vcpu);
 
+	/*
+	 * run() issues an IBPB after every exit when the kernel sets
+	 * X86_FEATURE_IBPB_ON_VMEXIT (svm_vmrun.S): the core then needs no
+	 * IBPB when another vCPU comes to the CPU.
+	 */
+	bool exit_ibpb;
+
 	/* Length of the instruction at RIP when the hardware gave it. */
 	bool (*next_rip)(struct vmon_vcpu *vcpu, u64 *rip);
 	/* Instruction bytes the hardware captured (decode assists). */
@@ -352,6 +359,14 @@ struct vmon_vcpu {
 	struct kvm_run *run;			/* (o) shared with userspace */
 	void *pio_data;				/* (o) page 1 of the mmap */
 	bool ran_once;				/* (v) CPUID is frozen after */
+	/*
+	 * (v) The host ran userspace, another task or code that read guest
+	 * memory for this vCPU since its last entry: VMX's conditional L1D
+	 * flush (L1TF) is due. sched_switches: this thread's context
+	 * switches at the last entry.
+	 */
+	bool l1tf_flush_l1d;
+	unsigned long sched_switches;		/* (v) */
 	bool sigset_active;			/* (v) KVM_SET_SIGNAL_MASK */
 	sigset_t sigset;			/* (v) mask during KVM_RUN */
 	u64 tsc_offset;				/* (v) guest TSC - host TSC */
@@ -554,6 +569,8 @@ long vmon_create_vm(void);
 int vmon_create_vcpu(struct vmon_vm *vm, u32 id);
 void vmon_vm_put(struct vmon_vm *vm);
 long vmon_vcpu_run(struct vmon_vcpu *vcpu);
+void vmon_forget_vcpu(struct vmon_vcpu *vcpu);
+void vmon_log_mitigations(const char *entry);
 void vmon_vcpu_destroy(struct vmon_vcpu *vcpu);
 /* MSR access shared by KVM_GET/SET_MSRS and guest RDMSR/WRMSR (msr.c). */
 int vmon_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host);

@@ -177,6 +177,11 @@ for m in zsmalloc zram; do
 	fi
 done
 
+# msr.ko, not loaded: spec_test loads it to set a host DEBUGCTL bit
+# through /dev/cpu/N/msr.
+msr_ko=$(modinfo -k "$KVER" -n msr 2>/dev/null || true)
+[ -z "$msr_ko" ] || add_ko "$msr_ko" msr.ko
+
 # Userspace: the runner, the benchmark, the guest images.
 for b in vmon-run vmon-bench run-guests.sh; do
 	[ -x "$top/userspace/$b" ] && add_exe "$top/userspace/$b" "bin/$b"

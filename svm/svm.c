@@ -209,6 +209,10 @@ static int svm_hardware_setup(void)
 	}
 	svm_has_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
 			  boot_cpu_has(X86_FEATURE_RDPID);
+	/* AMD has no L1TF; VERW before VMRUN is TSA's (svm_vmrun.S). */
+	vmon_log_mitigations(cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF_VM) ?
+			     "L1D flush not needed; VERW at entry" :
+			     "L1D flush not needed; no VERW at entry");
 	return 0;
 
 nomem:
@@ -954,6 +958,7 @@ static void svm_vcpu_reset(struct vmon_vcpu *vcpu)
 const struct vmon_backend_ops vmon_svm_ops = {
 	.name = "svm",
 	.tdp = &vmon_npt_format,
+	.exit_ibpb = true,	/* svm_vmrun.S: entry_ibpb on IBPB_ON_VMEXIT */
 	.hardware_setup = svm_hardware_setup,
 	.hardware_unsetup = svm_hardware_unsetup,
 	.cpu_enable = svm_cpu_enable,

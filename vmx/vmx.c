@@ -47,15 +47,18 @@
 #include <linux/hw_breakpoint.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
 #include <linux/slab.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
+#include <asm/hardirq.h>
 #include <asm/idtentry.h>
 #include <asm/mce.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/perf_event.h>
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
@@ -324,6 +327,198 @@ int vmx_detect(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* L1TF: the L1D flush before VM entry                                 */
+
+/*
+ * On a CPU with L1TF a guest can read, through a non-present guest PTE,
+ * whatever the L1D cache holds, host data included. KVM's policy, the
+ * module parameter vmentry_l1d_flush (same name and values as
+ * kvm_intel's):
+ *   never   no flush;
+ *   cond    flush before an entry only when the host may have left data
+ *           of its own in the L1D since the last one: KVM_RUN was
+ *           (re)entered from userspace, the thread was scheduled out, the
+ *           core walked or copied guest memory (emulation, string I/O),
+ *           or a host interrupt ran on this CPU (the kernel's per-CPU
+ *           hint, set by its interrupt entry code);
+ *   always  flush before every entry;
+ *   auto    (the default) cond, or never when the kernel's l1tf= policy
+ *           is off (mitigations=off), or always with l1tf=full,force.
+ * "not required" when the CPU has no L1TF or says the flush is done by
+ * VM entry itself (ARCH_CAPABILITIES.SKIP_VMENTRY_L1DFLUSH). The flush is
+ * the FLUSH_CMD MSR where the CPU has it, otherwise reading 64 KiB (twice
+ * the L1D) of our own. vmon keeps its own state: the kernel's
+ * l1tf_vmx_mitigation (the "VMX:" part of the l1tf vulnerability file)
+ * belongs to kvm_intel, which may be loaded beside vmon.
+ */
+#define VMX_L1D_PAGES_ORDER	4	/* 64 KiB */
+
+static enum vmx_l1d_flush_state vmx_l1d_param = VMENTER_L1D_FLUSH_AUTO;
+static enum vmx_l1d_flush_state vmx_l1d_mode __read_mostly =
+	VMENTER_L1D_FLUSH_AUTO;		/* AUTO: not set up yet */
+static void *vmx_l1d_pages;
+static DEFINE_MUTEX(vmx_l1d_lock);
+
+static const char * const vmx_l1d_names[] = {
+	[VMENTER_L1D_FLUSH_AUTO] = "auto",
+	[VMENTER_L1D_FLUSH_NEVER] = "never",
+	[VMENTER_L1D_FLUSH_COND] = "cond",
+	[VMENTER_L1D_FLUSH_ALWAYS] = "always",
+	[VMENTER_L1D_FLUSH_EPT_DISABLED] = "EPT disabled",
+	[VMENTER_L1D_FLUSH_NOT_REQUIRED] = "not required",
+};
+
+static bool vmx_l1d_needed(void)
+{
+	u64 cap;
+
+	if (!boot_cpu_has_bug(X86_BUG_L1TF))
+		return false;
+	return !(boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES) &&
+		 !rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &cap) &&
+		 (cap & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH));
+}
+
+static enum vmx_l1d_flush_state vmx_l1d_resolve(enum vmx_l1d_flush_state m)
+{
+	if (l1tf_mitigation == L1TF_MITIGATION_FULL_FORCE)
+		return VMENTER_L1D_FLUSH_ALWAYS;
+	if (m != VMENTER_L1D_FLUSH_AUTO)
+		return m;
+	switch (l1tf_mitigation) {
+	case L1TF_MITIGATION_OFF:
+		return VMENTER_L1D_FLUSH_NEVER;
+	case L1TF_MITIGATION_FULL:
+		return VMENTER_L1D_FLUSH_ALWAYS;
+	default:
+		return VMENTER_L1D_FLUSH_COND;
+	}
+}
+
+static void vmx_log_mitigations(void)
+{
+	char entry[64];
+	enum vmx_l1d_flush_state m = READ_ONCE(vmx_l1d_mode);
+
+	snprintf(entry, sizeof(entry), "L1D flush %s; %s",
+		 m == VMENTER_L1D_FLUSH_NOT_REQUIRED ? "not needed" :
+		 vmx_l1d_names[m],
+		 cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF) ?
+		 "VERW at entry" : "no VERW at entry");
+	vmon_log_mitigations(entry);
+}
+
+/* hardware_setup: fix the mode and get the buffer the software flush reads. */
+static int vmx_l1d_setup(void)
+{
+	unsigned int i;
+
+	if (!vmx_l1d_needed()) {
+		vmx_l1d_mode = VMENTER_L1D_FLUSH_NOT_REQUIRED;
+		return 0;
+	}
+	/* Whatever the mode: it may be changed at run time. */
+	if (!boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		struct page *page = alloc_pages(GFP_KERNEL, VMX_L1D_PAGES_ORDER);
+
+		if (!page)
+			return -ENOMEM;
+		vmx_l1d_pages = page_address(page);
+		/* Distinct pages: no KSM merges them under a nested setup. */
+		for (i = 0; i < BIT(VMX_L1D_PAGES_ORDER); i++)
+			memset(vmx_l1d_pages + i * PAGE_SIZE, i + 1, PAGE_SIZE);
+	}
+	mutex_lock(&vmx_l1d_lock);
+	WRITE_ONCE(vmx_l1d_mode, vmx_l1d_resolve(vmx_l1d_param));
+	mutex_unlock(&vmx_l1d_lock);
+	return 0;
+}
+
+static void vmx_l1d_unsetup(void)
+{
+	if (vmx_l1d_pages)
+		free_pages((unsigned long)vmx_l1d_pages, VMX_L1D_PAGES_ORDER);
+	vmx_l1d_pages = NULL;
+	vmx_l1d_mode = VMENTER_L1D_FLUSH_AUTO;
+}
+
+static int vmx_l1d_param_set(const char *val, const struct kernel_param *kp)
+{
+	enum vmx_l1d_flush_state m;
+
+	for (m = VMENTER_L1D_FLUSH_AUTO; m <= VMENTER_L1D_FLUSH_ALWAYS; m++)
+		if (sysfs_streq(val, vmx_l1d_names[m]))
+			break;
+	if (m > VMENTER_L1D_FLUSH_ALWAYS)
+		return -EINVAL;
+	mutex_lock(&vmx_l1d_lock);
+	vmx_l1d_param = m;
+	/* Not set up yet (load time, or SVM host), or nothing to flush. */
+	if (vmx_l1d_mode == VMENTER_L1D_FLUSH_AUTO ||
+	    vmx_l1d_mode == VMENTER_L1D_FLUSH_NOT_REQUIRED) {
+		mutex_unlock(&vmx_l1d_lock);
+		return 0;
+	}
+	WRITE_ONCE(vmx_l1d_mode, vmx_l1d_resolve(m));
+	mutex_unlock(&vmx_l1d_lock);
+	vmx_log_mitigations();
+	return 0;
+}
+
+static int vmx_l1d_param_get(char *buf, const struct kernel_param *kp)
+{
+	enum vmx_l1d_flush_state m = READ_ONCE(vmx_l1d_mode);
+
+	if (m == VMENTER_L1D_FLUSH_AUTO && !boot_cpu_has_bug(X86_BUG_L1TF))
+		m = VMENTER_L1D_FLUSH_NOT_REQUIRED;
+	return sysfs_emit(buf, "%s\n", vmx_l1d_names[m]);
+}
+
+static const struct kernel_param_ops vmx_l1d_param_ops = {
+	.set = vmx_l1d_param_set,
+	.get = vmx_l1d_param_get,
+};
+module_param_cb(vmentry_l1d_flush, &vmx_l1d_param_ops, NULL, 0644);
+MODULE_PARM_DESC(vmentry_l1d_flush,
+		 "L1D flush before VM entry (VT-x, L1TF): auto (default), never, cond, always");
+
+/* Right before VM entry, IRQs off, guest context being loaded. */
+static noinstr void vmx_l1d_flush(struct vmon_vcpu *vcpu)
+{
+	enum vmx_l1d_flush_state m = READ_ONCE(vmx_l1d_mode);
+	const volatile u8 *p = vmx_l1d_pages;
+	unsigned int i, size = PAGE_SIZE << VMX_L1D_PAGES_ORDER;
+
+	if (m != VMENTER_L1D_FLUSH_COND && m != VMENTER_L1D_FLUSH_ALWAYS)
+		return;
+	if (m == VMENTER_L1D_FLUSH_COND) {
+		bool due = vcpu->l1tf_flush_l1d || kvm_get_cpu_l1tf_flush_l1d();
+
+		vcpu->l1tf_flush_l1d = false;
+		kvm_clear_cpu_l1tf_flush_l1d();
+		if (!due)
+			return;
+	}
+	vcpu->stat.l1d_flushes++;
+	if (static_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		return;
+	}
+	/*
+	 * Software flush: fault the buffer's pages into the TLB first, so
+	 * that the fill is not cut short by page walks; serialize; then read
+	 * one byte per cache line of twice the L1D (its replacement is not
+	 * exactly LRU), which evicts every line the host left there.
+	 */
+	for (i = 0; i < size; i += PAGE_SIZE)
+		(void)p[i];
+	asm volatile("cpuid" : : "a"(0) : "ebx", "ecx", "edx", "memory");
+	for (i = 0; i < size; i += L1_CACHE_BYTES)
+		(void)p[i];
+	asm volatile("lfence" : : : "memory");
+}
+
+/* ------------------------------------------------------------------ */
 /* Setup, VMXON/VMXOFF, emergency                                      */
 
 static void vmx_msr_passthrough(u32 msr, bool read, bool write)
@@ -387,6 +582,7 @@ static void vmx_hardware_unsetup(void)
 	vmx_msr_bitmap = NULL;
 	bitmap_free(vmx_vpid_bitmap);
 	vmx_vpid_bitmap = NULL;
+	vmx_l1d_unsetup();
 }
 
 static int vmx_hardware_setup(void)
@@ -427,7 +623,10 @@ static int vmx_hardware_setup(void)
 		*(u32 *)vc->vmxon_region = vmx_caps.revision_id;
 		INIT_LIST_HEAD(&vc->loaded);
 	}
+	if (vmx_l1d_setup())
+		goto nomem;
 	register_reboot_notifier(&vmx_reboot_nb);
+	vmx_log_mitigations();
 	return 0;
 
 nomem:
@@ -814,6 +1013,8 @@ static noinstr int vmx_enter_exit(struct vmx_vcpu *vmx, u64 *regs)
 	int r;
 
 	guest_state_enter_irqoff();
+	/* L1TF; the VERW (MDS) is still done last, in __vmx_vmon_enter. */
+	vmx_l1d_flush(vmx->vcpu);
 	/* CR2 is not switched by VMX; NMI handlers preserve it. */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
@@ -874,7 +1075,7 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu_data);
 	u16 fs_sel, gs_sel, ds_sel, es_sel, ldt_sel;
 	unsigned long cr3, cr4, fs_base;
-	u64 host_kgs, dr7;
+	u64 host_kgs, dr7, host_debugctl;
 	bool guest_bp, star, tsc_aux;
 	int r;
 
@@ -956,8 +1157,17 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 	tsc_aux = vmx_caps.rdtscp && vmx->tsc_aux != vc->tsc_aux;
 	if (tsc_aux)
 		wrmsrl(MSR_TSC_AUX, vmx->tsc_aux);
+	/*
+	 * VM exit clears IA32_DEBUGCTL: the host's (bus-lock detection, BTF,
+	 * LBR) goes back right after. Read at every entry, with IRQs off,
+	 * since the host may change it at any time (an IPI, perf), as KVM.
+	 */
+	host_debugctl = get_debugctlmsr();
 
 	r = vmx_enter_exit(vmx, vcpu->regs);
+
+	if (host_debugctl)
+		update_debugctlmsr(host_debugctl);
 
 	vmx_read_exit_info(vmx, r);
 	/* An NMI that made the guest exit is the host's: run its handler. */

@@ -61,8 +61,13 @@ SYM_FUNC_START(__vmx_vmon_enter)
 	mov REG(VMX_REGS_R15)(%rax), %r15
 	mov REG(VMX_REGS_RAX)(%rax), %rax
 
-	/* MDS/TSA: flush CPU buffers last (clobbers EFLAGS.ZF only). */
-	VM_CLEAR_CPU_BUFFERS
+	/*
+	 * MDS/TAA/MMIO/RFDS: clear the CPU buffers last (VERW clobbers
+	 * EFLAGS.ZF only). Keyed on X86_FEATURE_CLEAR_CPU_BUF, which the
+	 * Intel mitigations set, as KVM's VMX does; the _VM variant is AMD's
+	 * TSA only (scripts/check-spec-build.py checks which one is here).
+	 */
+	CLEAR_CPU_BUFFERS
 
 	jnc .Lvmlaunch
 

@@ -33,7 +33,18 @@ struct vmon_vcpu_stats {
 	__u64 nmi_injections;	/* NMIs injected */
 	__u64 irq_window_exits;	/* KVM_EXIT_IRQ_WINDOW_OPEN given */
 	__u64 halt_poll_hits;	/* in-kernel HLT: woken while polling */
-	__u64 reserved[5];	/* zero; room for more counters */
+	/*
+	 * Speculative-execution mitigations (Documentation/design.rst):
+	 * entries that called for an IBPB because another vCPU ran on
+	 * this CPU since this one last did (the kernel makes the barrier a
+	 * no-op where it does not use IBPB); L1D flushes before VM entry
+	 * (VT-x, L1TF); exits after which the kernel's VMSCAPE IBPB before
+	 * the return to userspace was armed.
+	 */
+	__u64 ibpb_switches;
+	__u64 l1d_flushes;
+	__u64 vmscape_arms;
+	__u64 reserved[2];	/* zero; room for more counters */
 };
 
 #define VMON_GET_VCPU_STATS	_IOR(VMONIO, 0x00, struct vmon_vcpu_stats)
