@@ -96,7 +96,7 @@ int vmon_skip_insn(struct vmon_vcpu *vcpu)
 
 	if (vmon_ops->next_rip && vmon_ops->next_rip(vcpu, &next)) {
 		vcpu->rip = next;
-		return 0;
+		goto done;
 	}
 	n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
 	if (n <= 0)
@@ -107,6 +107,8 @@ int vmon_skip_insn(struct vmon_vcpu *vcpu)
 	vcpu->rip += len;
 	if (vmon_ops->get_cpu_mode(vcpu) != 64)
 		vcpu->rip = (u32)vcpu->rip;
+done:
+	vmon_insn_step_trap(vcpu);
 	return 0;
 }
 
@@ -168,6 +170,7 @@ static void vmon_string_io_advance(struct vmon_vcpu *vcpu, int index_reg,
 			return;
 	}
 	vcpu->rip = next_rip;
+	vmon_insn_step_trap(vcpu);
 }
 
 /* In 64-bit mode only FS and GS have a base; the others are flat. */
@@ -204,6 +207,7 @@ static int vmon_handle_string_io(struct vmon_vcpu *vcpu,
 
 	if (io->rep && !(vcpu->regs[VMON_RCX] & mask)) {
 		vcpu->rip = io->next_rip;	/* REP with RCX == 0: no-op */
+		vmon_insn_step_trap(vcpu);
 		return 1;
 	}
 
@@ -298,6 +302,7 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io)
 int vmon_complete_pio_out(struct vmon_vcpu *vcpu)
 {
 	vcpu->rip = vcpu->pio.next_rip;
+	vmon_insn_step_trap(vcpu);
 	return 1;
 }
 
@@ -316,6 +321,7 @@ int vmon_complete_pio_in(struct vmon_vcpu *vcpu)
 			val |= vcpu->regs[VMON_RAX] & ~((1ULL << (size * 8)) - 1);
 		vcpu->regs[VMON_RAX] = val;
 		vcpu->rip = vcpu->pio.next_rip;
+		vmon_insn_step_trap(vcpu);
 		return 1;
 	}
 
@@ -399,6 +405,7 @@ static int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 		memcpy(run->mmio.data, &val, insn.size);
 		/* A write is complete once a device has seen it. */
 		vcpu->rip = vcpu->mmio.next_rip;
+		vmon_insn_step_trap(vcpu);
 		if (vmon_kernel_mmio(vcpu, gpa, true, insn.size,
 				     run->mmio.data))
 			return 1;
@@ -420,6 +427,7 @@ int vmon_complete_mmio_read(struct vmon_vcpu *vcpu)
 			     vcpu->mmio.size, vcpu->mmio.dst_size,
 			     vcpu->mmio.sign_extend, vcpu->regs, data);
 	vcpu->rip = vcpu->mmio.next_rip;
+	vmon_insn_step_trap(vcpu);
 	return 1;
 }
 

@@ -441,6 +441,13 @@ struct vmon_vcpu {
 
 	u32 halt_poll_ns;			/* (v) adaptive poll window */
 
+	/* Guest DR0-3 and DR6 (debugreg.c); DR7 lives in the VMCB/VMCS. */
+	struct {
+		u64 db[4];
+		u64 dr6;
+		bool hw;			/* in the hardware, not intercepted */
+	} dbg;					/* (v) */
+
 	/* Counters, read by VMON_GET_VCPU_STATS (uapi/vmon.h). */
 	struct vmon_vcpu_stats stat;		/* (v) */
 
@@ -490,6 +497,23 @@ long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
 
 /* Skip the intercepted instruction (uses next_rip() or decodes). */
 int vmon_skip_insn(struct vmon_vcpu *vcpu);
+
+/*
+ * Debug registers (debugreg.c). vmon_dbg_reset() from vcpu_reset;
+ * vmon_dr_access() from the MOV DR intercept (re-executes the insn, the
+ * backend drops its DR intercepts while dbg.hw); vmon_dbg_load() in run()
+ * with IRQs off before entry, vmon_dbg_save() right after the exit (the
+ * backend first reads its own DR6 back when dbg.hw, then intercepts DR
+ * access again); vmon_queue_db() queues #DB with its cause bits (VMX
+ * pending-debug layout) merged into DR6; vmon_insn_step_trap() after an
+ * emulated instruction retired (a guest TF makes it a single-step #DB).
+ */
+void vmon_dbg_reset(struct vmon_vcpu *vcpu);
+int vmon_dr_access(struct vmon_vcpu *vcpu);
+void vmon_dbg_load(struct vmon_vcpu *vcpu, u64 guest_dr7);
+void vmon_dbg_save(struct vmon_vcpu *vcpu);
+void vmon_queue_db(struct vmon_vcpu *vcpu, u64 payload);
+void vmon_insn_step_trap(struct vmon_vcpu *vcpu);
 /* CPUID leaf from the vCPU table, dynamic bits applied; advances RIP. */
 int vmon_emulate_cpuid(struct vmon_vcpu *vcpu);
 /* RDMSR/WRMSR from the guest (ECX = index); injects #GP on failure. */

@@ -69,8 +69,6 @@ struct svm_cpu {
 	u32 next_asid;
 	u64 host_tsc_aux;
 	bool svme_set;			/* EFER.SVME is ours to clear */
-	/* DR0-3 in the hardware are known to be 0 (svm_load_guest_db). */
-	bool dr_zero;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu_data);
@@ -313,14 +311,19 @@ static void svm_set_intercept(struct vmcb_control_area *c, int bit)
 	c->intercepts[bit / 32] |= BIT(bit % 32);
 }
 
+/* Reads and writes of DR0-7: the INTERCEPT_DR word, bits 0-7 and 16-23. */
+#define SVM_DR_INTERCEPTS	0x00ff00ffU
+
+/* DR access exits until the guest first touches one (debugreg.c). */
+void svm_dr_intercepts(struct vmcb_control_area *c, bool on)
+{
+	c->intercepts[INTERCEPT_DR] = on ? SVM_DR_INTERCEPTS : 0;
+}
+
 static void svm_init_control(struct vmcb_control_area *c, u64 tsc_offset)
 {
 	static const u8 intercepts[] = {
-		/* DR6/DR7 are switched by hardware; DR0-3 are ours. */
 		INTERCEPT_CR4_WRITE, INTERCEPT_CR8_WRITE,
-		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
-		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
-		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
 		INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR,
 		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI,
 		INTERCEPT_CPUID, INTERCEPT_HLT, INTERCEPT_IOIO_PROT,
@@ -346,6 +349,7 @@ static void svm_init_control(struct vmcb_control_area *c, u64 tsc_offset)
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		svm_set_intercept(c, intercepts[i]);
+	svm_dr_intercepts(c, true);
 	c->iopm_base_pa = svm_page_pa(svm_iopm);
 	c->msrpm_base_pa = svm_page_pa(svm_msrpm);
 	c->tsc_offset = tsc_offset;
@@ -397,7 +401,7 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 	s->rflags = X86_EFLAGS_FIXED;
 	s->rip = 0xfff0;
 
-	memset(svm->db, 0, sizeof(svm->db));
+	vmon_dbg_reset(vcpu);
 	svm->tsc_aux = 0;
 	svm->nmi_masked = false;
 	svm->awaiting_iret = false;
@@ -823,28 +827,34 @@ static noinstr void svm_enter_exit(struct svm_vcpu *svm, u64 *regs,
 }
 
 /*
- * DR7 lives in the VMCB and guest writes to it do not exit, so a guest
- * can arm a breakpoint at any moment: whatever DR0-3 hold in the hardware
- * then is what it breaks on. So the guest's own DR0-3 (kept in db[] by
- * the DR0-3 intercepts) are in the hardware for every entry of a guest
- * that set any of them, or whose DR7 arms one; other guests run on DR0-3
- * known to be 0, never on values the host or another guest left there.
- * Left open: a host debugger that detaches leaves its addresses in DR0-3
- * without this CPU noticing; a guest that arms DR7 without setting DR0-3
- * could hit them (it cannot read them).
+ * Debug registers (the rules: debugreg.c). DR6 and DR7 are in the VMCB.
+ * While DR access is intercepted the guest's DR6 is vcpu->dbg.dr6 and the
+ * VMCB's starts each entry clean, so that an intercepted #DB leaves
+ * exactly its causes there (svm_exit_db()); with the guest's set in the
+ * hardware (dbg.hw) the VMCB holds the guest's own DR6.
  */
-static void svm_load_guest_db(struct svm_vcpu *svm, struct svm_cpu *sd)
+static void svm_dbg_load(struct vmon_vcpu *vcpu)
 {
-	bool used = svm->db[0] | svm->db[1] | svm->db[2] | svm->db[3];
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
 
-	if (likely(!used && sd->dr_zero && !hw_breakpoint_active() &&
-		   !(svm->vmcb->save.dr7 & DR7_BP_EN_MASK)))
-		return;
-	set_debugreg(svm->db[0], 0);
-	set_debugreg(svm->db[1], 1);
-	set_debugreg(svm->db[2], 2);
-	set_debugreg(svm->db[3], 3);
-	sd->dr_zero = !used;
+	vmon_dbg_load(vcpu, s->dr7);
+	s->dr6 = vcpu->dbg.hw ? vcpu->dbg.dr6 : DR6_ACTIVE_LOW;
+}
+
+static void svm_dbg_save(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 ours = 0;
+
+	if (vcpu->dbg.hw) {
+		/* BS from our own step (svm_step_one) is not the guest's. */
+		if (svm->step_active && !(vcpu->rflags & X86_EFLAGS_TF))
+			ours = DR6_BS;
+		vcpu->dbg.dr6 = (svm->vmcb->save.dr6 & ~ours) |
+				(vcpu->dbg.dr6 & ours);
+		svm_dr_intercepts(&svm->vmcb->control, true);
+	}
+	vmon_dbg_save(vcpu);
 }
 
 /* Called with preemption and IRQs off (see vmon.h). */
@@ -892,7 +902,7 @@ static void svm_run(struct vmon_vcpu *vcpu)
 		vmcb->save.rflags |= X86_EFLAGS_TF;
 	vmcb->save.g_pat = vcpu->pat;
 
-	svm_load_guest_db(svm, sd);
+	svm_dbg_load(vcpu);
 	/*
 	 * RDTSCP/RDPID are not intercepted: the guest's TSC_AUX must be in.
 	 * Only once GIF is clear: an NMI taken with the guest's value would
@@ -906,11 +916,7 @@ static void svm_run(struct vmon_vcpu *vcpu)
 
 	if (tsc_aux)
 		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
-	/* #VMEXIT left DR7 with every breakpoint disabled. */
-	if (hw_breakpoint_active()) {
-		hw_breakpoint_restore();
-		sd->dr_zero = false;
-	}
+	svm_dbg_save(vcpu);
 	svm_stgi();		/* an NMI that made us exit is taken here */
 
 	/*

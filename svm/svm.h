@@ -50,11 +50,6 @@ struct svm_vcpu {
 	u32 asid;			/* (v) */
 	u64 asid_gen;			/* (v) 0: none assigned */
 
-	/*
-	 * DR0-3 are intercepted and kept here; loaded into the hardware
-	 * for every entry once the guest set one (svm_load_guest_db).
-	 */
-	u64 db[4];			/* (v) */
 	u64 tsc_aux;			/* (v) MSR_TSC_AUX for RDTSCP/RDPID */
 
 	/* NMI blocking, which the VMCB does not hold (svm_events.c). */
@@ -93,6 +88,7 @@ bool svm_nmi_allowed(struct vmon_vcpu *vcpu);
 void svm_enable_irq_window(struct vmon_vcpu *vcpu);
 void svm_enable_nmi_window(struct vmon_vcpu *vcpu);
 bool svm_step_done(struct vmon_vcpu *vcpu);
+void svm_dr_intercepts(struct vmcb_control_area *c, bool on);
 int svm_exit_vintr(struct vmon_vcpu *vcpu);
 int svm_exit_iret(struct vmon_vcpu *vcpu);
 u32 svm_get_interrupt_shadow(struct vmon_vcpu *vcpu);

@@ -199,7 +199,6 @@ bool svm_step_done(struct vmon_vcpu *vcpu)
 	if (!svm->step_active)
 		return false;
 	svm->step_active = false;
-	svm->vmcb->save.dr6 &= ~DR6_BS;
 	if (svm->awaiting_iret) {
 		svm->awaiting_iret = false;
 		svm->nmi_masked = false;

@@ -7,6 +7,7 @@
  * 0 exit to userspace with kvm_run filled, < 0 errno.
  */
 #include <linux/kvm_host.h>
+#include <asm/debugreg.h>
 #include <asm/svm.h>
 #include "vmon.h"
 #include "insn.h"
@@ -65,7 +66,7 @@ static int svm_exit_rdpmc(struct vmon_vcpu *vcpu)
 /*
  * #AC and #DB are intercepted only so that a delivery that faults again
  * cannot loop inside the CPU; the guest gets the exception back. For #DB
- * the VMCB already holds the DR6 the hardware computed.
+ * the VMCB's DR6 holds its causes (svm_dbg_load() cleared it at entry).
  */
 static int svm_exit_ac(struct vmon_vcpu *vcpu)
 {
@@ -75,9 +76,20 @@ static int svm_exit_ac(struct vmon_vcpu *vcpu)
 
 static int svm_exit_db(struct vmon_vcpu *vcpu)
 {
-	if (svm_step_done(vcpu))
-		return 1;
-	vmon_queue_exception(vcpu, DB_VECTOR, false, 0);
+	u64 payload = to_svm(vcpu)->vmcb->save.dr6 ^ DR6_ACTIVE_LOW;
+
+	/*
+	 * The end of our own step is the guest's single-step trap too if
+	 * its TF was set, and the stepped instruction may have hit one of
+	 * its breakpoints: only what is left is handed back.
+	 */
+	if (svm_step_done(vcpu)) {
+		if (!(vcpu->rflags & X86_EFLAGS_TF))
+			payload &= ~(u64)DR6_BS;
+		if (!(payload & (DR_TRAP_BITS | DR6_BD | DR6_BS | DR6_RTM)))
+			return 1;
+	}
+	vmon_queue_db(vcpu, payload);
 	return 1;
 }
 
@@ -146,46 +158,14 @@ static int svm_exit_io(struct vmon_vcpu *vcpu)
 }
 
 /*
- * MOV to/from DR0-3. The values live in svm_vcpu.db[]; the instruction is
- * decoded from guest memory (no decode assists needed: the decoder also
- * gives the length, which NRIPS-less CPUs do not).
+ * MOV to/from DR0-7, intercepted only until the guest's first one: the
+ * guest's set goes into the hardware and the instruction runs again
+ * there, with its own CPL, CR4.DE and DR7.GD checks (debugreg.c).
  */
 static int svm_exit_dr(struct vmon_vcpu *vcpu)
 {
-	struct svm_vcpu *svm = to_svm(vcpu);
-	u32 code = svm->vmcb->control.exit_code;
-	bool write = code >= SVM_EXIT_WRITE_DR0;
-	int dr = code & 0xf, mode = svm_get_cpu_mode(vcpu);
-	u8 bytes[VMON_INSN_MAX_LEN];
-	unsigned int len;
-	int n, crdr, gpr;
-	bool to_dr;
-
-	if (svm->vmcb->save.cpl) {
-		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
-		return 1;
-	}
-	n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
-	if (n <= 0 ||
-	    vmon_decode_mov_crdr(bytes, n, mode, &crdr, &gpr, &to_dr, &len) ||
-	    crdr != dr || to_dr != write) {
-		u64 data[2] = { code, vcpu->rip };
-
-		pr_warn_ratelimited("vmon: cannot decode MOV DR%d at rip %llx\n",
-				    dr, vcpu->rip);
-		return vmon_exit_internal_error(vcpu,
-						KVM_INTERNAL_ERROR_EMULATION,
-						2, data);
-	}
-	if (write)
-		svm->db[dr] = mode == 64 ? vcpu->regs[gpr] :
-					   (u32)vcpu->regs[gpr];
-	else
-		vcpu->regs[gpr] = mode == 64 ? svm->db[dr] : (u32)svm->db[dr];
-	vcpu->rip += len;
-	if (mode != 64)
-		vcpu->rip = (u32)vcpu->rip;
-	return 1;
+	svm_dr_intercepts(svm_ctl(vcpu), false);
+	return vmon_dr_access(vcpu);
 }
 
 /*
@@ -225,6 +205,7 @@ static void svm_skip_len(struct vmon_vcpu *vcpu, unsigned int len)
 	vcpu->rip += len;
 	if (svm_get_cpu_mode(vcpu) != 64)
 		vcpu->rip = (u32)vcpu->rip;
+	vmon_insn_step_trap(vcpu);
 }
 
 /*
@@ -331,8 +312,8 @@ typedef int (*svm_exit_fn)(struct vmon_vcpu *vcpu);
 static const svm_exit_fn svm_exit_handlers[] = {
 	[SVM_EXIT_WRITE_CR4]				= svm_exit_write_cr4,
 	[SVM_EXIT_WRITE_CR8]				= svm_exit_write_cr8,
-	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
-	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7]	= svm_exit_dr,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7]	= svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + MC_VECTOR]		= svm_exit_mc,
 	[SVM_EXIT_INTR]					= svm_exit_host_event,
 	[SVM_EXIT_NMI]					= svm_exit_host_event,

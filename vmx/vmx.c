@@ -880,8 +880,9 @@ static void vmx_init_vmcs_controls(struct vmon_vcpu *vcpu)
 	if (vmx->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	/* #MC goes to the host's handler (vmx_run), never to the guest. */
-	/* #MC for the host; #AC against the delivery loop (vmx_exits.c). */
-	vmcs_write(EXCEPTION_BITMAP, BIT(MC_VECTOR) | BIT(AC_VECTOR));
+	/* #MC for the host; #AC, #DB against the delivery loop (vmx_exits.c). */
+	vmcs_write(EXCEPTION_BITMAP, BIT(MC_VECTOR) | BIT(AC_VECTOR) |
+		   BIT(DB_VECTOR));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -1068,6 +1069,29 @@ static void vmx_read_exit_info(struct vmx_vcpu *vmx, int r)
 		e->gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 }
 
+/*
+ * Debug registers (the rules: debugreg.c). VMX switches DR7 only: the
+ * guest's DR6 is vcpu->dbg.dr6, in the hardware while dbg.hw. An
+ * intercepted #DB does not write DR6 (its causes are in the exit
+ * qualification), so the hardware DR6 is only ever what the guest wrote.
+ */
+static void vmx_dbg_load(struct vmon_vcpu *vcpu)
+{
+	vmon_dbg_load(vcpu, vmcs_read(GUEST_DR7));
+	if (vcpu->dbg.hw)
+		set_debugreg(vcpu->dbg.dr6, 6);
+}
+
+static void vmx_dbg_save(struct vmon_vcpu *vcpu)
+{
+	if (vcpu->dbg.hw) {
+		get_debugreg(vcpu->dbg.dr6, 6);
+		/* The host's #DB handler must not find the guest's bits. */
+		set_debugreg(DR6_RESERVED, 6);
+	}
+	vmon_dbg_save(vcpu);
+}
+
 /* Called with preemption and IRQs off, after vmx_vcpu_load() (vmon.h). */
 static void vmx_run(struct vmon_vcpu *vcpu)
 {
@@ -1075,8 +1099,8 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu_data);
 	u16 fs_sel, gs_sel, ds_sel, es_sel, ldt_sel;
 	unsigned long cr3, cr4, fs_base;
-	u64 host_kgs, dr7, host_debugctl;
-	bool guest_bp, star, tsc_aux;
+	u64 host_kgs, host_debugctl;
+	bool star, tsc_aux;
 	int r;
 
 	if (unlikely(vc->current_vmcs != vmx ||
@@ -1135,14 +1159,7 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 		vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmx->inject_len);
 	}
 
-	dr7 = vmcs_read(GUEST_DR7);
-	guest_bp = dr7 & DR7_BP_EN_MASK;
-	if (unlikely(guest_bp)) {
-		set_debugreg(vmx->db[0], 0);
-		set_debugreg(vmx->db[1], 1);
-		set_debugreg(vmx->db[2], 2);
-		set_debugreg(vmx->db[3], 3);
-	}
+	vmx_dbg_load(vcpu);
 
 	/* MSRs VMX leaves alone; the guest's go in only when they differ. */
 	wrmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
@@ -1203,8 +1220,7 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 	/* The exit set TR's limit to 0x67 and GDTR's to 0xffff. */
 	invalidate_tss_limit();
 	load_fixmap_gdt(smp_processor_id());
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	vmx_dbg_save(vcpu);
 
 	if (!r && !(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 		vmx->launched = true;

@@ -99,8 +99,6 @@ struct vmx_vcpu {
 	u64 star, lstar, cstar, sfmask;	/* (v) */
 	u64 kernel_gs_base;		/* (v) */
 	u64 tsc_aux;			/* (v) */
-	u64 db[4];			/* (v) DR0-3, loaded when DR7 uses them */
-	u64 dr6;			/* (v) */
 	u64 efer;			/* (v) guest EFER, LMA included */
 	/* CR0/CR4 as the guest sees them (the read shadows: mask is ~0). */
 	u64 cr0, cr4;			/* (v) */

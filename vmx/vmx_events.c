@@ -162,6 +162,9 @@ void vmx_prepare_events(struct vmon_vcpu *vcpu)
 		proc |= CPU_BASED_INTR_WINDOW_EXITING;
 	if (vmx->nmi_window)
 		proc |= CPU_BASED_NMI_WINDOW_EXITING;
+	/* The guest's debug registers are in the hardware (debugreg.c). */
+	if (vcpu->dbg.hw)
+		proc &= ~CPU_BASED_MOV_DR_EXITING;
 	if (proc != vmx->proc_ctl) {
 		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
 		vmx->proc_ctl = proc;

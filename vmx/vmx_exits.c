@@ -47,7 +47,39 @@ static int vmx_exit_unexpected(struct vmon_vcpu *vcpu)
 				4, data);
 }
 
-/* Reason 0: NMIs and #MC were given to the host; nothing else traps. */
+/*
+ * #DB, for the same reason as #AC, and to see its causes: the exit
+ * qualification has them in the payload layout vmon_queue_db() takes
+ * (an intercepted #DB leaves DR6 alone). ICEBP (INT1) exits before it
+ * completes: skipped, then its #DB delivered as a hardware exception.
+ * A single-step pending inside an STI/MOV SS shadow must be in the
+ * pending-debug field, or the next entry fails its consistency checks
+ * (the CPU fills it for every other exit).
+ */
+static int vmx_exit_db(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx_vmcs_get(vcpu);
+	if ((vmx->exit.intr_info & INTR_INFO_INTR_TYPE_MASK) ==
+	    INTR_TYPE_PRIV_SW_EXCEPTION) {
+		vcpu->rip += vmx->exit.insn_len;
+		if (vmx_get_cpu_mode(vcpu) != 64)
+			vcpu->rip = (u32)vcpu->rip;
+	} else if ((vcpu->rflags & X86_EFLAGS_TF) &&
+		   (vmx->intr_state & (GUEST_INTR_STATE_STI |
+				       GUEST_INTR_STATE_MOV_SS))) {
+		vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
+			   vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
+	}
+	/* The CPU clears GD on entering the handler; injection does not. */
+	vmcs_write(GUEST_DR7, vmcs_read(GUEST_DR7) & ~DR7_GD);
+	vmx_vmcs_put(vcpu);
+	vmon_queue_db(vcpu, vmx->exit.qual);
+	return 1;
+}
+
+/* Reason 0: NMIs and #MC were given to the host; #AC and #DB trap. */
 static int vmx_exit_exception_nmi(struct vmon_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -67,6 +99,9 @@ static int vmx_exit_exception_nmi(struct vmon_vcpu *vcpu)
 		vmon_queue_exception(vcpu, AC_VECTOR, true, vmx->exit.intr_err);
 		return 1;
 	}
+	if (vector == DB_VECTOR && (type == INTR_TYPE_HARD_EXCEPTION ||
+				    type == INTR_TYPE_PRIV_SW_EXCEPTION))
+		return vmx_exit_db(vcpu);
 	return vmx_exit_unexpected(vcpu);
 }
 
@@ -243,52 +278,29 @@ static int vmx_exit_cr(struct vmon_vcpu *vcpu)
 }
 
 /*
- * MOV DR qualification: bits 2:0 DR, 4 direction (1 = MOV from DR), 11:8
- * GPR. DR0-3 and DR6 are kept in vmx_vcpu (DR0-3 loaded around entry
- * while DR7 enables a breakpoint), DR7 in the VMCS. The CPL and CR4.DE
- * (#UD for DR4/5) checks happen in the guest, before the exit.
+ * MOV to/from DR0-7, intercepted only until the guest's first one: the
+ * guest's set goes into the hardware and the instruction runs again
+ * there (debugreg.c). The exit comes before DR7.GD's #DB, which is
+ * raised here (and before the CPL check, kept here too, as in KVM).
  */
 static int vmx_exit_dr(struct vmon_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u64 q = vmx->exit.qual;
-	int dr = q & 7, reg = (q >> 8) & 15;
-	bool from = q & BIT(4);
-	u64 val;
+	u64 dr7;
 
-	if (dr == 4 || dr == 5)
-		dr += 2;	/* aliases of DR6/DR7 while CR4.DE = 0 */
-	if (from) {
-		if (dr < 4) {
-			val = vmx->db[dr];
-		} else if (dr == 6) {
-			val = vmx->dr6;
-		} else {
-			vmx_vmcs_get(vcpu);
-			val = vmcs_read(GUEST_DR7);
-			vmx_vmcs_put(vcpu);
-		}
-		vmx_gpr_write(vcpu, reg, val);
-		return vmx_skip(vcpu);
+	if (vmx_get_cpl(vcpu)) {
+		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
 	}
-	val = vmx_gpr_read(vcpu, reg);
-	if (dr < 4) {
-		vmx->db[dr] = val;
-	} else {
-		if (val >> 32) {
-			vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
-			return 1;
-		}
-		if (dr == 6) {
-			vmx->dr6 = (val & DR6_VOLATILE) | DR6_FIXED_1;
-		} else {
-			vmx_vmcs_get(vcpu);
-			vmcs_write(GUEST_DR7, (val & ~0xd800ULL) |
-					      DR7_FIXED_1);
-			vmx_vmcs_put(vcpu);
-		}
+	vmx_vmcs_get(vcpu);
+	dr7 = vmcs_read(GUEST_DR7);
+	if (dr7 & DR7_GD)
+		vmcs_write(GUEST_DR7, dr7 & ~DR7_GD);
+	vmx_vmcs_put(vcpu);
+	if (dr7 & DR7_GD) {
+		vmon_queue_db(vcpu, DR6_BD);
+		return 1;
 	}
-	return vmx_skip(vcpu);
+	return vmon_dr_access(vcpu);
 }
 
 /* EPT violation: bit 1 write, bit 2 instruction fetch. */

@@ -20,7 +20,6 @@
 
 /* Reset values (SDM vol. 3A, "Processor State After Reset"). */
 #define VMX_RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
-#define VMX_RESET_DR6		0xffff0ff0ULL
 #define VMX_RESET_DR7		0x400ULL
 #define VMX_RESET_RDX		0x600ULL	/* without a CPUID leaf 1 */
 
@@ -590,8 +589,7 @@ void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 	vmx->star = vmx->lstar = vmx->cstar = vmx->sfmask = 0;
 	vmx->kernel_gs_base = 0;
 	vmx->tsc_aux = 0;
-	memset(vmx->db, 0, sizeof(vmx->db));
-	vmx->dr6 = VMX_RESET_DR6;
+	vmon_dbg_reset(vcpu);
 	vmx->inject_info = 0;
 	vmx->intr_state = 0;
 	vmx->irq_window = false;
