@@ -376,7 +376,6 @@ int vmon_emulate_cpuid(struct vmon_vcpu *vcpu)
 	u32 fn = vcpu->regs[VMON_RAX], idx = vcpu->regs[VMON_RCX];
 	struct kvm_cpuid_entry2 *e = vmon_find_cpuid(vcpu, fn, idx);
 	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
-	int r;
 
 	if (!e && vmon_guest_intel_like(vcpu)) {
 		struct kvm_cpuid_entry2 *max = vmon_find_cpuid(vcpu,
@@ -402,8 +401,7 @@ int vmon_emulate_cpuid(struct vmon_vcpu *vcpu)
 	vcpu->regs[VMON_RBX] = ebx;
 	vcpu->regs[VMON_RCX] = ecx;
 	vcpu->regs[VMON_RDX] = edx;
-	r = vmon_skip_insn(vcpu);
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }
 
 /* XCR0 components the guest may enable: its CPUID and what vmon offers. */
@@ -421,7 +419,6 @@ int vmon_emulate_xsetbv(struct vmon_vcpu *vcpu)
 	u64 val = (vcpu->regs[VMON_RDX] << 32) | (u32)vcpu->regs[VMON_RAX];
 	u32 index = vcpu->regs[VMON_RCX];
 	u64 avx512 = val & XFEATURE_MASK_AVX512;
-	int r;
 
 	if (!(vmon_ops->get_cr(vcpu, 4) & X86_CR4_OSXSAVE)) {
 		vmon_queue_exception(vcpu, UD_VECTOR, false, 0);
@@ -437,6 +434,5 @@ int vmon_emulate_xsetbv(struct vmon_vcpu *vcpu)
 		return 1;
 	}
 	vcpu->xcr0 = val;
-	r = vmon_skip_insn(vcpu);
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }

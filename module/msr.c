@@ -320,7 +320,6 @@ int vmon_emulate_rdmsr(struct vmon_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[VMON_RCX];
 	u64 data;
-	int r;
 
 	if (vmon_get_msr(vcpu, index, &data, false)) {
 		pr_debug_ratelimited("vmon: guest rdmsr %x -> #GP\n", index);
@@ -329,21 +328,18 @@ int vmon_emulate_rdmsr(struct vmon_vcpu *vcpu)
 	}
 	vcpu->regs[VMON_RAX] = (u32)data;
 	vcpu->regs[VMON_RDX] = data >> 32;
-	r = vmon_skip_insn(vcpu);
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }
 
 int vmon_emulate_wrmsr(struct vmon_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[VMON_RCX];
 	u64 data = (vcpu->regs[VMON_RDX] << 32) | (u32)vcpu->regs[VMON_RAX];
-	int r;
 
 	if (vmon_set_msr(vcpu, index, data, false)) {
 		pr_debug_ratelimited("vmon: guest wrmsr %x -> #GP\n", index);
 		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
-	r = vmon_skip_insn(vcpu);
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }

@@ -473,7 +473,10 @@ long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
 /* ---------------------------------------------------------------- */
 /* Core services the backends call from handle_exit().               */
 
-/* Skip the intercepted instruction (uses next_rip() or decodes). */
+/*
+ * Skip the intercepted instruction (uses next_rip() or decodes): 0, or 1
+ * after a failed decode has set KVM_EXIT_INTERNAL_ERROR (return 0 then).
+ */
 int vmon_skip_insn(struct vmon_vcpu *vcpu);
 /* CPUID leaf from the vCPU table, dynamic bits applied; advances RIP. */
 int vmon_emulate_cpuid(struct vmon_vcpu *vcpu);
