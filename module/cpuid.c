@@ -361,23 +361,14 @@ long vmon_vcpu_get_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 	return r;
 }
 
-/* The guest's vendor is Intel-like: out-of-range leaves alias the max. */
-static bool vmon_guest_intel_like(struct vmon_vcpu *vcpu)
-{
-	struct kvm_cpuid_entry2 *e = vmon_find_cpuid(vcpu, 0, 0);
-
-	/* "GenuineIntel": EBX "Genu", EDX "ineI", ECX "ntel". */
-	return e && e->ebx == 0x756e6547 && e->edx == 0x49656e69 &&
-	       e->ecx == 0x6c65746e;
-}
-
 int vmon_emulate_cpuid(struct vmon_vcpu *vcpu)
 {
 	u32 fn = vcpu->regs[VMON_RAX], idx = vcpu->regs[VMON_RCX];
 	struct kvm_cpuid_entry2 *e = vmon_find_cpuid(vcpu, fn, idx);
 	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
 
-	if (!e && vmon_guest_intel_like(vcpu)) {
+	/* Intel-like guests: out-of-range leaves alias the max. */
+	if (!e && vmon_guest_cpuid_is_intel(vcpu)) {
 		struct kvm_cpuid_entry2 *max = vmon_find_cpuid(vcpu,
 						fn & 0x80000000, 0);
 
