@@ -361,24 +361,14 @@ long vmon_vcpu_get_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 	return r;
 }
 
-/* The guest's vendor is Intel-like: out-of-range leaves alias the max. */
-static bool vmon_guest_intel_like(struct vmon_vcpu *vcpu)
-{
-	struct kvm_cpuid_entry2 *e = vmon_find_cpuid(vcpu, 0, 0);
-
-	/* "GenuineIntel": EBX "Genu", EDX "ineI", ECX "ntel". */
-	return e && e->ebx == 0x756e6547 && e->edx == 0x49656e69 &&
-	       e->ecx == 0x6c65746e;
-}
-
 int vmon_emulate_cpuid(struct vmon_vcpu *vcpu)
 {
 	u32 fn = vcpu->regs[VMON_RAX], idx = vcpu->regs[VMON_RCX];
 	struct kvm_cpuid_entry2 *e = vmon_find_cpuid(vcpu, fn, idx);
 	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
-	int r;
 
-	if (!e && vmon_guest_intel_like(vcpu)) {
+	/* Intel-like guests: out-of-range leaves alias the max. */
+	if (!e && vmon_guest_cpuid_is_intel(vcpu)) {
 		struct kvm_cpuid_entry2 *max = vmon_find_cpuid(vcpu,
 						fn & 0x80000000, 0);
 
@@ -402,8 +392,7 @@ int vmon_emulate_cpuid(struct vmon_vcpu *vcpu)
 	vcpu->regs[VMON_RBX] = ebx;
 	vcpu->regs[VMON_RCX] = ecx;
 	vcpu->regs[VMON_RDX] = edx;
-	r = vmon_skip_insn(vcpu);
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }
 
 /* XCR0 components the guest may enable: its CPUID and what vmon offers. */
@@ -421,7 +410,6 @@ int vmon_emulate_xsetbv(struct vmon_vcpu *vcpu)
 	u64 val = (vcpu->regs[VMON_RDX] << 32) | (u32)vcpu->regs[VMON_RAX];
 	u32 index = vcpu->regs[VMON_RCX];
 	u64 avx512 = val & XFEATURE_MASK_AVX512;
-	int r;
 
 	if (!(vmon_ops->get_cr(vcpu, 4) & X86_CR4_OSXSAVE)) {
 		vmon_queue_exception(vcpu, UD_VECTOR, false, 0);
@@ -437,6 +425,5 @@ int vmon_emulate_xsetbv(struct vmon_vcpu *vcpu)
 		return 1;
 	}
 	vcpu->xcr0 = val;
-	r = vmon_skip_insn(vcpu);
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }

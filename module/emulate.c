@@ -88,6 +88,16 @@ int vmon_fetch_insn(struct vmon_vcpu *vcpu, u8 *buf, unsigned int len)
 	return got ? got : r;
 }
 
+static int vmon_emulation_failed(struct vmon_vcpu *vcpu, const u8 *bytes,
+				 int n, u64 gpa);
+
+/*
+ * Returns 0 with RIP past the instruction, or 1 when the instruction
+ * could not be decoded (no next_rip(): unmapped or unreadable page, bad
+ * page tables, bytes that are no instruction): kvm_run then holds
+ * KVM_EXIT_INTERNAL_ERROR (EMULATION) and the caller's exit handler must
+ * return 0, as KVM's skip through its emulator (EMULTYPE_SKIP) does.
+ */
 int vmon_skip_insn(struct vmon_vcpu *vcpu)
 {
 	u8 bytes[VMON_INSN_MAX_LEN];
@@ -99,11 +109,15 @@ int vmon_skip_insn(struct vmon_vcpu *vcpu)
 		goto done;
 	}
 	n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
-	if (n <= 0)
-		return n ? n : -EFAULT;
+	if (n <= 0) {
+		vmon_emulation_failed(vcpu, NULL, 0, 0);
+		return 1;
+	}
 	len = vmon_insn_length(bytes, n, vmon_ops->get_cpu_mode(vcpu));
-	if (len <= 0)
-		return -EINVAL;
+	if (len <= 0) {
+		vmon_emulation_failed(vcpu, bytes, n, 0);
+		return 1;
+	}
 	vcpu->rip += len;
 	if (vmon_ops->get_cpu_mode(vcpu) != 64)
 		vcpu->rip = (u32)vcpu->rip;

@@ -148,6 +148,32 @@ bool vmon_canonical(u64 addr)
 	return __is_canonical_address(addr, boot_cpu_data.x86_virt_bits);
 }
 
+/* The guest's linear-address width: 57 bits with CR4.LA57, else 48. */
+static u8 vmon_guest_virt_bits(struct vmon_vcpu *vcpu)
+{
+	return vmon_ops->get_cr(vcpu, 4) & X86_CR4_LA57 ? 57 : 48;
+}
+
+/* Canonical for the guest's paging mode, as KVM checks MSR addresses. */
+bool vmon_guest_canonical(struct vmon_vcpu *vcpu, u64 addr)
+{
+	return __is_canonical_address(addr, vmon_guest_virt_bits(vcpu));
+}
+
+u64 vmon_guest_canonicalize(struct vmon_vcpu *vcpu, u64 addr)
+{
+	return __canonical_address(addr, vmon_guest_virt_bits(vcpu));
+}
+
+/* The guest's CPUID vendor is "GenuineIntel" (EBX, EDX, ECX). */
+bool vmon_guest_cpuid_is_intel(struct vmon_vcpu *vcpu)
+{
+	struct kvm_cpuid_entry2 *e = vmon_find_cpuid(vcpu, 0, 0);
+
+	return e && e->ebx == 0x756e6547 && e->edx == 0x49656e69 &&
+	       e->ecx == 0x6c65746e;
+}
+
 bool vmon_pat_valid(u64 pat)
 {
 	/* Each byte 0 (UC), 1 (WC), 4 (WT), 5 (WP), 6 (WB) or 7 (UC-). */

@@ -187,10 +187,48 @@ int vmon_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host)
 	}
 }
 
+/*
+ * KVM's rules for MSRs that hold an address or a value the backends load
+ * into hardware, the same on both vendors and for the guest and
+ * userspace alike: false to refuse @*data, which may be adjusted.
+ */
+static bool vmon_msr_value_ok(struct vmon_vcpu *vcpu, u32 index, u64 *data)
+{
+	switch (index) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		return vmon_guest_canonical(vcpu, *data);
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_IA32_SYSENTER_ESP:
+		/*
+		 * Made canonical, not refused: Intel would #GP, AMD ignores
+		 * the high half; a canonical value is what VM entry needs.
+		 */
+		*data = vmon_guest_canonicalize(vcpu, *data);
+		return true;
+	case MSR_TSC_AUX:
+		/*
+		 * Bits 63:32 are reserved on Intel, ignored on AMD: the
+		 * guest's CPUID vendor decides, and only the low half stays.
+		 */
+		if ((*data >> 32) && vmon_guest_cpuid_is_intel(vcpu))
+			return false;
+		*data = (u32)*data;
+		return true;
+	default:
+		return true;
+	}
+}
+
 int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	int r;
 
+	if (!vmon_msr_value_ok(vcpu, index, &data))
+		return -EINVAL;
 	if (vcpu->apic) {
 		r = vmon_lapic_set_msr(vcpu, index, data, host);
 		if (r <= 0)
@@ -320,7 +358,6 @@ int vmon_emulate_rdmsr(struct vmon_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[VMON_RCX];
 	u64 data;
-	int r;
 
 	if (vmon_get_msr(vcpu, index, &data, false)) {
 		pr_debug_ratelimited("vmon: guest rdmsr %x -> #GP\n", index);
@@ -329,21 +366,18 @@ int vmon_emulate_rdmsr(struct vmon_vcpu *vcpu)
 	}
 	vcpu->regs[VMON_RAX] = (u32)data;
 	vcpu->regs[VMON_RDX] = data >> 32;
-	r = vmon_skip_insn(vcpu);
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }
 
 int vmon_emulate_wrmsr(struct vmon_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[VMON_RCX];
 	u64 data = (vcpu->regs[VMON_RDX] << 32) | (u32)vcpu->regs[VMON_RAX];
-	int r;
 
 	if (vmon_set_msr(vcpu, index, data, false)) {
 		pr_debug_ratelimited("vmon: guest wrmsr %x -> #GP\n", index);
 		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
-	r = vmon_skip_insn(vcpu);
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }

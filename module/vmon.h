@@ -495,7 +495,10 @@ long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
 /* ---------------------------------------------------------------- */
 /* Core services the backends call from handle_exit().               */
 
-/* Skip the intercepted instruction (uses next_rip() or decodes). */
+/*
+ * Skip the intercepted instruction (uses next_rip() or decodes): 0, or 1
+ * after a failed decode has set KVM_EXIT_INTERNAL_ERROR (return 0 then).
+ */
 int vmon_skip_insn(struct vmon_vcpu *vcpu);
 
 /*
@@ -623,6 +626,9 @@ bool vmon_efer_valid(struct vmon_vcpu *vcpu, u64 efer, bool host);
 u8 vmon_guest_maxphyaddr(struct vmon_vcpu *vcpu);
 bool vmon_sregs_valid(struct vmon_vcpu *vcpu, const struct kvm_sregs *s);
 bool vmon_canonical(u64 addr);
+bool vmon_guest_canonical(struct vmon_vcpu *vcpu, u64 addr);
+u64 vmon_guest_canonicalize(struct vmon_vcpu *vcpu, u64 addr);
+bool vmon_guest_cpuid_is_intel(struct vmon_vcpu *vcpu);
 bool vmon_pat_valid(u64 pat);
 bool vmon_exception_has_error(u8 vector);
 bool vmon_exception_contributory(u8 vector);

@@ -642,13 +642,6 @@ static u64 *svm_msr_field(struct vmcb_save_area *s, u32 index)
 	}
 }
 
-/* Addresses the CPU would #GP on (KVM checks them for userspace too). */
-static bool svm_msr_is_address(u32 index)
-{
-	return index != MSR_STAR && index != MSR_SYSCALL_MASK &&
-	       index != MSR_IA32_SYSENTER_CS;
-}
-
 static int svm_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -692,9 +685,17 @@ static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *field = svm_msr_field(&svm->vmcb->save, index);
 
+	/*
+	 * The core has checked the addresses; VMRUN loads the rest as they
+	 * are (SFMASK's high half included, as in KVM). AMD's SYSENTER MSRs
+	 * are 32 bits: only a guest that says it is Intel keeps the high
+	 * half (KVM keeps it in software for that case).
+	 */
+	if ((index == MSR_IA32_SYSENTER_EIP ||
+	     index == MSR_IA32_SYSENTER_ESP) &&
+	    !vmon_guest_cpuid_is_intel(vcpu))
+		data = (u32)data;
 	if (field) {
-		if (svm_msr_is_address(index) && !vmon_canonical(data))
-			return -EINVAL;
 		*field = data;
 		return 0;
 	}

@@ -20,9 +20,7 @@ static struct vmcb_control_area *svm_ctl(struct vmon_vcpu *vcpu)
 
 static int svm_skip(struct vmon_vcpu *vcpu)
 {
-	int r = vmon_skip_insn(vcpu);
-
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }
 
 /* The host handled it when the core re-enabled interrupts (or at STGI). */
@@ -109,9 +107,7 @@ static int svm_exit_cpuid(struct vmon_vcpu *vcpu)
 
 static int svm_exit_hlt(struct vmon_vcpu *vcpu)
 {
-	int r = vmon_skip_insn(vcpu);
-
-	return r ? r : vmon_exit_hlt(vcpu);
+	return vmon_skip_insn(vcpu) ? 0 : vmon_exit_hlt(vcpu);
 }
 
 static int svm_exit_xsetbv(struct vmon_vcpu *vcpu)

@@ -1092,6 +1092,18 @@ static void vmx_dbg_save(struct vmon_vcpu *vcpu)
 	vmon_dbg_save(vcpu);
 }
 
+/*
+ * Load a guest MSR value with a checked write: the core and vmx_set_msr()
+ * refuse every value WRMSR would fault on, so a failure is a vmon bug, to
+ * be reported once, not an unchecked-MSR-access splat at every entry.
+ */
+static void vmx_load_guest_msr(u32 msr, u64 val)
+{
+	if (unlikely(wrmsrl_safe(msr, val)))
+		pr_warn_once("vmon: cannot load guest MSR %#x = %#llx\n",
+			     msr, val);
+}
+
 /* Called with preemption and IRQs off, after vmx_vcpu_load() (vmon.h). */
 static void vmx_run(struct vmon_vcpu *vcpu)
 {
@@ -1162,18 +1174,18 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 	vmx_dbg_load(vcpu);
 
 	/* MSRs VMX leaves alone; the guest's go in only when they differ. */
-	wrmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
+	vmx_load_guest_msr(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
 	star = vmx->star != vc->star || vmx->lstar != vc->lstar ||
 	       vmx->cstar != vc->cstar || vmx->sfmask != vc->sfmask;
 	if (star) {
-		wrmsrl(MSR_STAR, vmx->star);
-		wrmsrl(MSR_LSTAR, vmx->lstar);
-		wrmsrl(MSR_CSTAR, vmx->cstar);
-		wrmsrl(MSR_SYSCALL_MASK, vmx->sfmask);
+		vmx_load_guest_msr(MSR_STAR, vmx->star);
+		vmx_load_guest_msr(MSR_LSTAR, vmx->lstar);
+		vmx_load_guest_msr(MSR_CSTAR, vmx->cstar);
+		vmx_load_guest_msr(MSR_SYSCALL_MASK, vmx->sfmask);
 	}
 	tsc_aux = vmx_caps.rdtscp && vmx->tsc_aux != vc->tsc_aux;
 	if (tsc_aux)
-		wrmsrl(MSR_TSC_AUX, vmx->tsc_aux);
+		vmx_load_guest_msr(MSR_TSC_AUX, vmx->tsc_aux);
 	/*
 	 * VM exit clears IA32_DEBUGCTL: the host's (bus-lock detection, BTF,
 	 * LBR) goes back right after. Read at every entry, with IRQs off,

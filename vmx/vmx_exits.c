@@ -16,9 +16,7 @@
 
 static int vmx_skip(struct vmon_vcpu *vcpu)
 {
-	int r = vmon_skip_insn(vcpu);
-
-	return r ? r : 1;
+	return vmon_skip_insn(vcpu) ? 0 : 1;
 }
 
 /* INTR, NMI, #MC, INIT: the host handled it in vmx_run() or at IRQ on. */
@@ -143,9 +141,7 @@ static int vmx_exit_cpuid(struct vmon_vcpu *vcpu)
 
 static int vmx_exit_hlt(struct vmon_vcpu *vcpu)
 {
-	int r = vmon_skip_insn(vcpu);
-
-	return r ? r : vmon_exit_hlt(vcpu);
+	return vmon_skip_insn(vcpu) ? 0 : vmon_exit_hlt(vcpu);
 }
 
 static int vmx_exit_xsetbv(struct vmon_vcpu *vcpu)

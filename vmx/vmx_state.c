@@ -470,13 +470,6 @@ static u32 vmx_msr_vmcs_field(u32 index)
 	}
 }
 
-/* Addresses the CPU would #GP on (KVM checks them for userspace too). */
-static bool vmx_msr_is_address(u32 index)
-{
-	return index != MSR_STAR && index != MSR_SYSCALL_MASK &&
-	       index != MSR_IA32_SYSENTER_CS;
-}
-
 int vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -531,9 +524,14 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 	u64 *field = vmx_msr_field(vmx, index);
 	u32 vmcs_field = vmx_msr_vmcs_field(index);
 
+	/*
+	 * Everything here is loaded into the CPU as it is: the core has
+	 * checked the addresses (canonical) and TSC_AUX; SFMASK's bits 63:32
+	 * are reserved (WRMSR #GP), so vmx_run() would fault loading them.
+	 */
+	if (index == MSR_SYSCALL_MASK && (data >> 32))
+		return -EINVAL;
 	if (field || vmcs_field) {
-		if (vmx_msr_is_address(index) && !vmon_canonical(data))
-			return -EINVAL;
 		if (field) {
 			*field = data;
 			return 0;
