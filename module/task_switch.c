@@ -26,8 +26,9 @@
  *  - An exception that came through a task gate pushes its error code on
  *    the new task's stack (4 bytes for a 32-bit TSS, 2 for a 16-bit one).
  *
- * Not done (as in KVM 6.1): the TSS T bit (debug trap on entry), and
- * clearing DR7's local enables (the ops table has no DR7 access).
+ * Not done: the TSS T bit (debug trap on entry; nor does KVM 6.1), and
+ * clearing DR7's local enables, which KVM does (the ops table has no DR7
+ * access; Documentation/api.rst lists it).
  */
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
@@ -350,7 +351,7 @@ static int ts_switch(struct ts_ctx *c, const struct vmon_task_switch *ts)
 	bool iret = ts->reason == VMON_TS_IRET;
 	bool nest = ts->reason == VMON_TS_CALL || ts->reason == VMON_TS_GATE;
 	u16 sel = ts->selector, old_sel = c->s.tr.selector;
-	u32 old_base = c->s.tr.base, min, lin, u32_eflags;
+	u32 old_base = c->s.tr.base, min, lin, old_eflags;
 	u8 old[TSS32_MIN], new[TSS32_MIN];
 	struct kvm_segment tr;
 	bool is32, old32, vm86 = false;
@@ -404,12 +405,12 @@ static int ts_switch(struct ts_ctx *c, const struct vmon_task_switch *ts)
 		if (r)
 			return r;
 	}
-	u32_eflags = vcpu->rflags;
+	old_eflags = vcpu->rflags;
 	if (iret)
-		u32_eflags &= ~X86_EFLAGS_NT;
+		old_eflags &= ~X86_EFLAGS_NT;
 	if (old32) {
 		put_unaligned_le32(ts->next_rip, old + TSS32_EIP);
-		put_unaligned_le32(u32_eflags, old + TSS32_EFLAGS);
+		put_unaligned_le32(old_eflags, old + TSS32_EFLAGS);
 		for (i = 0; i < 8; i++)
 			put_unaligned_le32(vcpu->regs[i], old + TSS32_EAX + 4 * i);
 		put_unaligned_le16(c->s.es.selector, old + TSS32_ES);
@@ -422,7 +423,7 @@ static int ts_switch(struct ts_ctx *c, const struct vmon_task_switch *ts)
 			    TSS32_LDT - TSS32_EIP, true, false);
 	} else {
 		put_unaligned_le16(ts->next_rip, old + TSS16_IP);
-		put_unaligned_le16(u32_eflags, old + TSS16_FLAGS);
+		put_unaligned_le16(old_eflags, old + TSS16_FLAGS);
 		for (i = 0; i < 8; i++)
 			put_unaligned_le16(vcpu->regs[i], old + TSS16_AX + 2 * i);
 		put_unaligned_le16(c->s.es.selector, old + TSS16_ES);
