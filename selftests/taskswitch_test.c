@@ -24,6 +24,7 @@
 #define TS_BLOB(x) extern const unsigned char x[]
 TS_BLOB(ts_blob_start); TS_BLOB(ts_blob_end);
 TS_BLOB(ts_main_jmp); TS_BLOB(ts_after_jmp);
+TS_BLOB(ts_main_jmp16); TS_BLOB(ts_after_jmp16);
 TS_BLOB(ts_main_call); TS_BLOB(ts_after_call);
 TS_BLOB(ts_main_int); TS_BLOB(ts_after_int);
 TS_BLOB(ts_main_gp); TS_BLOB(ts_gp_insn);
@@ -51,6 +52,7 @@ TS_BLOB(ts_stub_gp);
 #define SEL_B		0x28	/* CALL target (through SEL_GATE) */
 #define SEL_C		0x30	/* INT 0x40 target (IDT task gate) */
 #define SEL_D		0x38	/* #GP target (IDT task gate) */
+#define SEL_T16		0x40	/* a 16-bit TSS, JMP target */
 #define SEL_GATE	0x48	/* task gate -> SEL_B */
 #define SEL_NP		0x50	/* a TSS that is not present */
 #define SEL_BADCS	0x58	/* a TSS whose CS is SEL_DATA */
@@ -121,6 +123,17 @@ static void tss_put(int n, int off, u32 v)
 	memcpy(mem + TSS(n) + off, &v, 4);
 }
 
+/* 16-bit TSS offsets (TSS(7)). */
+#define T16_IP		0x0e
+#define T16_FLAGS	0x10
+#define T16_AX		0x12	/* AX CX DX BX SP BP SI DI */
+#define T16_ES		0x22	/* ES CS SS DS */
+
+static void tss16_put(int off, u16 v)
+{
+	memcpy(mem + TSS(7) + off, &v, 2);
+}
+
 /* A runnable 32-bit task: EIP @eip, GPRs 0xN0000000 + i, its own stack. */
 static void tss_task(int n, u32 eip, u16 cs)
 {
@@ -156,6 +169,7 @@ static struct vt_vcpu *ts_setup(struct vt_vm **vmp, const unsigned char *entry)
 	set_gdt(SEL_B, mkdesc(TSS(2), 0x67, 0x9, 0, 1, 0, 0));
 	set_gdt(SEL_C, mkdesc(TSS(3), 0x67, 0x9, 0, 1, 0, 0));
 	set_gdt(SEL_D, mkdesc(TSS(4), 0x67, 0x9, 0, 1, 0, 0));
+	set_gdt(SEL_T16, mkdesc(TSS(7), 0x2b, 0x1, 0, 1, 0, 0));
 	set_gdt(SEL_GATE, task_gate(SEL_B));
 	set_gdt(SEL_NP, mkdesc(TSS(5), 0x67, 0x9, 0, 0, 0, 0));
 	set_gdt(SEL_BADCS, mkdesc(TSS(6), 0x67, 0x9, 0, 1, 0, 0));
@@ -166,6 +180,16 @@ static struct vt_vcpu *ts_setup(struct vt_vm **vmp, const unsigned char *entry)
 	tss_task(4, G(ts_task_d), SEL_CODE);
 	tss_task(5, G(ts_task_a), SEL_CODE);
 	tss_task(6, G(ts_task_a), SEL_DATA);
+	memset(mem + TSS(7), 0, 0x2c);
+	tss16_put(T16_IP, G(ts_task_a));
+	tss16_put(T16_FLAGS, 0x2);
+	for (n = 0; n < 8; n++)
+		tss16_put(T16_AX + 2 * n, 0x7700 + n);
+	tss16_put(T16_AX + 8, 0x5c00);	/* SP */
+	tss16_put(T16_ES, SEL_DATA);
+	tss16_put(T16_ES + 2, SEL_CODE);
+	tss16_put(T16_ES + 4, SEL_DATA);
+	tss16_put(T16_ES + 6, SEL_DATA);
 
 	for (n = 0; n < 256; n++)
 		set_idt(n, 0);
@@ -272,6 +296,40 @@ TEST(jmp_to_tss)
 	EXPECT_EQ(0x9, gdt_type(SEL_MAIN));
 	EXPECT_EQ(0xb, gdt_type(SEL_A));
 	EXPECT_EQ(0, tss_get(1, T_LINK));
+	vm_free(vm);
+}
+
+/*
+ * JMP to a 16-bit TSS: the low halves of the registers come from it (the
+ * SDM leaves the high halves open: KVM clears them, QEMU sets them).
+ */
+TEST(jmp_to_tss16)
+{
+	struct vt_vm *vm;
+	struct vt_vcpu *vcpu = ts_setup(&vm, ts_main_jmp16);
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	vcpu_run(vcpu);
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_OUT, 0x10, 4, 1);
+	vcpu_regs_get(vcpu, &r);
+	vcpu_sregs_get(vcpu, &s);
+	EXPECT_EQ(0x7700, (u16)r.rax);
+	EXPECT_EQ(0x7701, (u16)r.rcx);
+	EXPECT_EQ(0x7703, (u16)r.rbx);
+	EXPECT_EQ(0x5c00, (u16)r.rsp);
+	EXPECT_EQ(0x7707, (u16)r.rdi);
+	EXPECT_EQ(G(ts_task_a), (u32)r.rip);
+	EXPECT_EQ(0x2, r.rflags & 0xffff);
+	EXPECT_EQ(SEL_T16, s.tr.selector);
+	EXPECT_EQ(TSS(7), s.tr.base);
+	EXPECT_EQ(0x3, s.tr.type);
+	EXPECT_EQ(X86_CR0_TS, s.cr0 & X86_CR0_TS);
+	EXPECT_EQ(SEL_CODE, s.cs.selector);
+	EXPECT_EQ(SEL_DATA, s.ss.selector);
+	check_main_saved(_metadata, 0, G(ts_after_jmp16));
+	EXPECT_EQ(0x9, gdt_type(SEL_MAIN));
+	EXPECT_EQ(0x3, gdt_type(SEL_T16));
 	vm_free(vm);
 }
 

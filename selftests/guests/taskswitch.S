@@ -32,6 +32,13 @@ ts_main_jmp:
 ts_after_jmp:
 	hlt
 
+	.globl	ts_main_jmp16, ts_after_jmp16
+ts_main_jmp16:
+	setregs
+	ljmp	$0x40, $0		/* a 16-bit TSS */
+ts_after_jmp16:
+	hlt
+
 	.globl	ts_main_call, ts_after_call
 ts_main_call:
 	setregs
