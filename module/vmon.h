@@ -549,6 +549,26 @@ int vmon_exit_fail_entry(struct vmon_vcpu *vcpu, u64 reason);
 int vmon_exit_internal_error(struct vmon_vcpu *vcpu, u32 suberror,
 			     int ndata, const u64 *data);
 
+/*
+ * Hardware task switch (task_switch.c) for a CPU that exits instead of
+ * switching. @reason: VMON_TS_* (the VMX qualification's encoding).
+ * @next_rip: the EIP saved in the old task (past the JMP/CALL/IRET/INT n,
+ * or RIP itself for an event); the backend leaves vcpu->rip alone.
+ * @via: the event (IDT-vectoring) that reached a task gate, or NULL; it
+ * counts as delivered once the switch commits. Faults become guest
+ * exceptions; > 0 re-enter, 0 KVM_EXIT_INTERNAL_ERROR.
+ */
+enum { VMON_TS_CALL, VMON_TS_IRET, VMON_TS_JMP, VMON_TS_GATE };
+struct vmon_task_switch {
+	u16 selector;
+	u8 reason;
+	bool has_error;
+	u32 error_code;
+	u64 next_rip;
+	const struct vmon_event *via;
+};
+int vmon_task_switch(struct vmon_vcpu *vcpu, const struct vmon_task_switch *ts);
+
 /* Host-wide hardware enable refcount (module/hw.c). */
 int vmon_hw_init(void);		/* CPU hotplug callbacks */
 void vmon_hw_exit(void);

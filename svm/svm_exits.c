@@ -303,6 +303,23 @@ static int svm_exit_invalid(struct vmon_vcpu *vcpu)
 	return vmon_exit_fail_entry(vcpu, vmcb->control.exit_code);
 }
 
+/*
+ * No TASK_SWITCH intercept: unlike VMX, SVM performs hardware task
+ * switches in the guest, and with NPT that is right for vmon. CR0 (TS),
+ * CR3 and the segment state the switch loads are guest-owned in the VMCB
+ * (no CR0/CR3 intercepts), so nothing vmon caches goes stale. An event
+ * vmon injects (EVENTINJ) that reaches a task gate is delivered by the
+ * CPU, error code included; an intercept during that delivery hands it
+ * back in EXITINTINFO and the next VMRUN redoes the switch from the
+ * start. KVM intercepts task switches for reasons of its own: with
+ * shadow paging (npt=0) a task switch's CR3 load must go through its
+ * MMU, and one emulator serves both vendors. Intercepting here would also
+ * cost: without NRIP-save vmon would have to decode JMP/CALL far, IRET
+ * and INT n itself for the RIP the old task saves (task_switch.c is
+ * ready for the rest). The one interaction left is vmon's own
+ * single-step (svm_step_one(): TF in the VMCB) over an instruction that
+ * switches tasks: the CPU would save that TF in the old task's TSS.
+ */
 typedef int (*svm_exit_fn)(struct vmon_vcpu *vcpu);
 
 static const svm_exit_fn svm_exit_handlers[] = {

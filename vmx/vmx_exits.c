@@ -323,6 +323,79 @@ static int vmx_exit_ept_misconfig(struct vmon_vcpu *vcpu)
 				2, data);
 }
 
+/*
+ * Task switch (SDM vol. 3C 27.2.1, table 27-2): qualification bits 15:0
+ * the new TSS selector, 31:30 the source (0 CALL, 1 IRET, 2 JMP, 3 task
+ * gate in the IDT, which is VMON_TS_*). Through an IDT gate the
+ * IDT-vectoring information names the event (vmx_complete_events()
+ * already handed a hardware one back to the core; the core drops it when
+ * the switch commits). An instruction (JMP, CALL, IRET, INT n, INT3,
+ * INTO, INT1) is complete once the switch is: the old task saves the RIP
+ * past it, with the length the CPU reports for this exit.
+ */
+static int vmx_exit_task_switch(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 info = vmx->exit.idt_info;
+	u32 type = info & VECTORING_INFO_TYPE_MASK;
+	bool idt_v = info & VECTORING_INFO_VALID_MASK;
+	struct vmon_event ev = { .vector = info & VECTORING_INFO_VECTOR_MASK };
+	struct vmon_task_switch ts = {
+		.selector = (u16)vmx->exit.qual,
+		.reason = ((u32)vmx->exit.qual >> 30) & 3,
+		.next_rip = vcpu->rip,
+	};
+	bool insn = true;
+
+	if (ts.reason == VMON_TS_GATE && idt_v) {
+		switch (type) {
+		case INTR_TYPE_NMI_INTR:
+			ev.type = VMON_EV_NMI;
+			insn = false;
+			break;
+		case INTR_TYPE_EXT_INTR:
+			ev.type = VMON_EV_EXTINT;
+			insn = false;
+			break;
+		case INTR_TYPE_HARD_EXCEPTION:
+			ev.type = VMON_EV_EXCEPTION;
+			ev.has_error = info & VECTORING_INFO_DELIVER_CODE_MASK;
+			ev.error_code = vmx->exit.idt_err;
+			ts.has_error = ev.has_error;
+			ts.error_code = ev.error_code;
+			insn = false;
+			break;
+		case INTR_TYPE_SOFT_INTR:
+			ev.type = VMON_EV_SOFT_INT;
+			break;
+		default:	/* INT3/INTO, INT1 */
+			ev.type = VMON_EV_SOFT_EXC;
+			break;
+		}
+		ts.via = &ev;
+	}
+	if (insn) {
+		if (!vmx->exit.insn_len)
+			return vmx_exit_unexpected(vcpu);
+		ts.next_rip = (u32)(vcpu->rip + vmx->exit.insn_len);
+	}
+	return vmon_task_switch(vcpu, &ts);
+}
+
+/*
+ * GETSEC exits unconditionally, but CR4.SMXE = 0 makes it #UD first, and
+ * vmon never lets the guest set SMXE (no SMX in its CPUID: CR4 bit
+ * reserved, #GP). KVM 6.1 has no handler (internal error); an exit here
+ * can only come from a CPU that gets the priority wrong, and the guest
+ * gets what a CPU without SMX gives it.
+ */
+#define VMX_EXIT_REASON_GETSEC	11	/* not in 6.1's uapi/asm/vmx.h */
+
+static int vmx_exit_getsec(struct vmon_vcpu *vcpu)
+{
+	return vmx_exit_ud(vcpu);
+}
+
 typedef int (*vmx_exit_fn)(struct vmon_vcpu *vcpu);
 
 static int (*const vmx_exit_handlers[])(struct vmon_vcpu *) = {
@@ -332,7 +405,9 @@ static int (*const vmx_exit_handlers[])(struct vmon_vcpu *) = {
 	[EXIT_REASON_INTERRUPT_WINDOW]		= vmx_exit_irq_window,
 	[EXIT_REASON_NMI_WINDOW]		= vmx_exit_nmi_window,
 	[EXIT_REASON_INIT_SIGNAL]		= vmx_exit_host_event,
+	[EXIT_REASON_TASK_SWITCH]		= vmx_exit_task_switch,
 	[EXIT_REASON_CPUID]			= vmx_exit_cpuid,
+	[VMX_EXIT_REASON_GETSEC]		= vmx_exit_getsec,
 	[EXIT_REASON_HLT]			= vmx_exit_hlt,
 	[EXIT_REASON_INVD]			= vmx_exit_nop,
 	[EXIT_REASON_RDPMC]			= vmx_exit_rdpmc,
