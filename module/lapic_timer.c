@@ -236,15 +236,17 @@ void vmon_lapic_timer_restore(struct vmon_lapic *apic, u32 tmcct)
  * at LAPIC_FAR_NS. The quotient ticks * 10^6 / tsc_khz is larger than
  * @ticks when the TSC runs below 1 GHz, and then does not fit 64 bits
  * for a guest-chosen deadline near 2^64: mul_u64_u32_div() would raise
- * #DE in the host. So compare in ticks first; far_ticks itself is below
- * 2^62 * 2^32 / 10^6 < 2^55. (KVM 6.1 multiplies modulo 2^64 instead,
- * and so fires some far deadlines at once; vmon never wraps into "now".)
+ * #DE in the host. So the whole milliseconds (ticks / tsc_khz, a plain
+ * 64-by-32 division that cannot trap) are compared first: below the
+ * limit, the ns value is under LAPIC_FAR_NS + 10^6 and fits, whatever
+ * the TSC's rate. (A limit computed in ticks, LAPIC_FAR_NS * tsc_khz /
+ * 10^6, would itself overflow above a 4 GHz TSC.) KVM 6.1 multiplies
+ * modulo 2^64 instead, and so fires some far deadlines at once; vmon
+ * never wraps into "now".
  */
 static u64 lapic_tsc_to_ns(u64 ticks)
 {
-	u64 far_ticks = mul_u64_u32_div(LAPIC_FAR_NS, tsc_khz, NSEC_PER_MSEC);
-
-	if (ticks >= far_ticks)
+	if (div_u64(ticks, tsc_khz) >= LAPIC_FAR_NS / NSEC_PER_MSEC)
 		return LAPIC_FAR_NS;
 	return mul_u64_u32_div(ticks, NSEC_PER_MSEC, tsc_khz);
 }
