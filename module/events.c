@@ -253,6 +253,9 @@ static bool vmon_vcpu_wakeup(struct vmon_vcpu *vcpu)
 		return true;
 	if (vcpu->mp_state != KVM_MP_STATE_HALTED)
 		return false;
+	/* An exception already queued: the single-step trap after HLT. */
+	if (vcpu->ev.exc_pending)
+		return true;
 	if (atomic_read(&vcpu->nmi_queued) || vcpu->ev.nmi_pending)
 		return true;
 	return vmon_kernel_irq_pending(vcpu) &&

@@ -844,7 +844,7 @@ static void svm_dbg_save(struct vmon_vcpu *vcpu)
 
 	if (vcpu->dbg.hw) {
 		/* BS from our own step (svm_step_one) is not the guest's. */
-		if (svm->step_active && !(vcpu->rflags & X86_EFLAGS_TF))
+		if (svm->step_active && !svm->step_guest_tf)
 			ours = DR6_BS;
 		vcpu->dbg.dr6 = (svm->vmcb->save.dr6 & ~ours) |
 				(vcpu->dbg.dr6 & ours);
@@ -894,8 +894,10 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	if (svm->step_active && (vcpu->rip != svm->step_rip || injecting))
 		svm->step_active = false;
 	vmcb->save.rflags = vcpu->rflags;
-	if (svm->step_active)
+	if (svm->step_active) {
+		svm->step_guest_tf = vcpu->rflags & X86_EFLAGS_TF;
 		vmcb->save.rflags |= X86_EFLAGS_TF;
+	}
 	vmcb->save.g_pat = vcpu->pat;
 
 	svm_dbg_load(vcpu);
@@ -931,8 +933,13 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	vcpu->regs[VMON_RAX] = vmcb->save.rax;
 	vcpu->regs[VMON_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
-	/* The guest's TF is the one it had: ours stays out of its RFLAGS. */
-	if (svm->step_active)
+	/*
+	 * The guest's TF is the one it had: ours stays out of its RFLAGS.
+	 * Except after the stepped IRET, which loaded all of RFLAGS, TF
+	 * included, from the guest's frame (kvm_amd 6.1 drops that TF).
+	 */
+	if (svm->step_active && !(svm->awaiting_iret &&
+				  vmcb->save.rip != svm->iret_rip))
 		vcpu->rflags = (vmcb->save.rflags & ~X86_EFLAGS_TF) |
 			       (vcpu->rflags & X86_EFLAGS_TF);
 	else

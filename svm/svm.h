@@ -62,6 +62,7 @@ struct svm_vcpu {
 
 	/* One instruction stepped with TF (svm_step_one) to open a window. */
 	bool step_active;		/* (v) TF added in the VMCB */
+	bool step_guest_tf;		/* (v) the guest's own TF then */
 	u64 step_rip;			/* (v) the instruction stepped */
 };
 

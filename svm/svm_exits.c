@@ -84,7 +84,7 @@ static int svm_exit_db(struct vmon_vcpu *vcpu)
 	 * its breakpoints: only what is left is handed back.
 	 */
 	if (svm_step_done(vcpu)) {
-		if (!(vcpu->rflags & X86_EFLAGS_TF))
+		if (!to_svm(vcpu)->step_guest_tf)
 			payload &= ~(u64)DR6_BS;
 		if (!(payload & (DR_TRAP_BITS | DR6_BD | DR6_BS | DR6_RTM)))
 			return 1;
