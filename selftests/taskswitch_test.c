@@ -327,7 +327,17 @@ TEST(jmp_to_tss16)
 	EXPECT_EQ(X86_CR0_TS, s.cr0 & X86_CR0_TS);
 	EXPECT_EQ(SEL_CODE, s.cs.selector);
 	EXPECT_EQ(SEL_DATA, s.ss.selector);
-	check_main_saved(_metadata, 0, G(ts_after_jmp16));
+	/*
+	 * KVM 6.1 saves the old task in the format of the TSS it switches
+	 * to (emulator_do_task_switch() picks task_switch_16() from the new
+	 * descriptor), so kvm_intel wrote a 16-bit save into this 32-bit TSS
+	 * (seen 2026-12-07); the SDM saves in the old TSS's own format, as
+	 * vmon does. Not judged on KVM.
+	 */
+	if (vt_dev_is_kvm())
+		TH_LOG("the old 32-bit task's save is not judged on KVM (KVM 6.1 writes it in the new TSS's 16-bit format)");
+	else
+		check_main_saved(_metadata, 0, G(ts_after_jmp16));
 	EXPECT_EQ(0x9, gdt_type(SEL_MAIN));
 	EXPECT_EQ(0x3, gdt_type(SEL_T16));
 	vm_free(vm);
