@@ -50,6 +50,7 @@
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
+#include <linux/sched/smt.h>
 #include <linux/slab.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/debugreg.h>
@@ -406,6 +407,9 @@ static void vmx_log_mitigations(void)
 		 cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF) ?
 		 "VERW at entry" : "no VERW at entry");
 	vmon_log_mitigations(entry);
+	/* What the flush cannot do (KVM warns likewise). */
+	if (m != VMENTER_L1D_FLUSH_NOT_REQUIRED && sched_smt_active())
+		pr_warn("vmon: L1TF: SMT is on: no L1D flush protects the host from a guest on the sibling thread\n");
 }
 
 /* hardware_setup: fix the mode and get the buffer the software flush reads. */
