@@ -50,6 +50,7 @@
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
+#include <linux/sched/smt.h>
 #include <linux/slab.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/debugreg.h>
@@ -406,6 +407,9 @@ static void vmx_log_mitigations(void)
 		 cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF) ?
 		 "VERW at entry" : "no VERW at entry");
 	vmon_log_mitigations(entry);
+	/* What the flush cannot do (KVM warns likewise). */
+	if (m != VMENTER_L1D_FLUSH_NOT_REQUIRED && sched_smt_active())
+		pr_warn("vmon: L1TF: SMT is on: no L1D flush protects the host from a guest on the sibling thread\n");
 }
 
 /* hardware_setup: fix the mode and get the buffer the software flush reads. */
@@ -486,8 +490,9 @@ MODULE_PARM_DESC(vmentry_l1d_flush,
 static noinstr void vmx_l1d_flush(struct vmon_vcpu *vcpu)
 {
 	enum vmx_l1d_flush_state m = READ_ONCE(vmx_l1d_mode);
-	const volatile u8 *p = vmx_l1d_pages;
+	const u8 *p = vmx_l1d_pages;
 	unsigned int i, size = PAGE_SIZE << VMX_L1D_PAGES_ORDER;
+	u32 leaf = 0;
 
 	if (m != VMENTER_L1D_FLUSH_COND && m != VMENTER_L1D_FLUSH_ALWAYS)
 		return;
@@ -511,10 +516,11 @@ static noinstr void vmx_l1d_flush(struct vmon_vcpu *vcpu)
 	 * exactly LRU), which evicts every line the host left there.
 	 */
 	for (i = 0; i < size; i += PAGE_SIZE)
-		(void)p[i];
-	asm volatile("cpuid" : : "a"(0) : "ebx", "ecx", "edx", "memory");
+		(void)READ_ONCE(p[i]);
+	/* CPUID writes all four: EAX is an output too. */
+	asm volatile("cpuid" : "+a"(leaf) : : "ebx", "ecx", "edx", "memory");
 	for (i = 0; i < size; i += L1_CACHE_BYTES)
-		(void)p[i];
+		(void)READ_ONCE(p[i]);
 	asm volatile("lfence" : : : "memory");
 }
 
