@@ -152,27 +152,6 @@ TEST(feature_msrs_on_system_fd)
 	close(dev);
 }
 
-static u64 get_msr(struct vt_vcpu *vcpu, u32 index)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = index };
-
-	VT_ASSERT(ioctl(vcpu->fd, KVM_GET_MSRS, &m) == 1, "get msr %x", index);
-	return m.e.data;
-}
-
-static int set_msr(struct vt_vcpu *vcpu, u32 index, u64 data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = index, .e.data = data };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
-}
-
 static struct kvm_cpuid2 *cpuid_without_tsc_adjust(void)
 {
 	const struct kvm_cpuid2 *sup = vt_supported_cpuid();
@@ -217,8 +196,8 @@ TEST(tsc_adjust_without_cpuid_bit)
 
 	vcpu->run_timeout_ms = RUN_TIMEOUT_MS;
 	vcpu_set_cpuid(vcpu, c);
-	EXPECT_EQ(1, set_msr(vcpu, MSR_IA32_TSC_ADJUST, UNITY * 4));
-	EXPECT_EQ(0, get_msr(vcpu, MSR_IA32_TSC_ADJUST));
+	EXPECT_EQ(1, vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, UNITY * 4));
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST));
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(0, uc.args[0]);
 	EXPECT_GT(UNITY * 4, uc.args[1]) TH_LOG("TSC moved: %llu",
@@ -236,10 +215,10 @@ TEST(tsc_adjust_restore)
 	u64 tsc;
 
 	vcpu_set_cpuid(vcpu, vt_supported_cpuid());
-	EXPECT_EQ(1, set_msr(vcpu, MSR_IA32_TSC_ADJUST, UNITY * 3));
-	EXPECT_EQ(1, set_msr(vcpu, MSR_IA32_TSC, UNITY * 64));
-	EXPECT_EQ(UNITY * 3, get_msr(vcpu, MSR_IA32_TSC_ADJUST));
-	tsc = get_msr(vcpu, MSR_IA32_TSC);
+	EXPECT_EQ(1, vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, UNITY * 3));
+	EXPECT_EQ(1, vcpu_set_msr(vcpu, MSR_IA32_TSC, UNITY * 64));
+	EXPECT_EQ(UNITY * 3, vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST));
+	tsc = vcpu_get_msr(vcpu, MSR_IA32_TSC);
 	EXPECT_LE(UNITY * 64, tsc);
 	EXPECT_GT(UNITY * 65, tsc);
 	vm_free(vm);
@@ -271,14 +250,14 @@ TEST(platform_info_guest_view)
 {
 	struct vt_vm *vm = vm_create(0);
 	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_platform_info);
-	u64 info = get_msr(vcpu, MSR_PLATFORM_INFO);
+	u64 info = vcpu_get_msr(vcpu, MSR_PLATFORM_INFO);
 	struct ucall uc;
 
 	vcpu->run_timeout_ms = RUN_TIMEOUT_MS;
 	vm_install_handler(vm, 13, gp_skip_msr_insn);
 	/* Readable by default (KVM enables it at VM creation). */
 	info = (info & ~0xff00ULL) | 0x1200;
-	ASSERT_EQ(1, set_msr(vcpu, MSR_PLATFORM_INFO, info));
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_PLATFORM_INFO, info));
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(1, uc.args[0]) TH_LOG("guest WRMSR must #GP");
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
@@ -288,7 +267,7 @@ TEST(platform_info_guest_view)
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(2, uc.args[0]) TH_LOG("guest RDMSR must #GP when disabled");
 	/* Userspace still reads it. */
-	EXPECT_EQ(info, get_msr(vcpu, MSR_PLATFORM_INFO));
+	EXPECT_EQ(info, vcpu_get_msr(vcpu, MSR_PLATFORM_INFO));
 	vcpu_run_done(vcpu);
 	vm_free(vm);
 }

@@ -233,29 +233,18 @@ static int set_three(struct vt_vcpu *vcpu, u32 msr, u64 val)
 	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
 }
 
-static u64 get_msr(struct vt_vcpu *vcpu, u32 msr)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = msr };
-
-	VT_ASSERT(ioctl(vcpu->fd, KVM_GET_MSRS, &m) == 1, "msr %#x", msr);
-	return m.e.data;
-}
-
 /* Userspace: refused at that entry (count 1), or done and read back. */
 static void check_set(struct __test_metadata *_metadata, u32 msr, u64 val,
 		      bool refused, u64 kept)
 {
 	struct vt_vm *vm = vm_create(0);
 	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_probe_msrs);
-	u64 old = get_msr(vcpu, msr);
+	u64 old = vcpu_get_msr(vcpu, msr);
 	int r = set_three(vcpu, msr, val);
 
 	EXPECT_EQ(refused ? 1 : 3, r) TH_LOG("KVM_SET_MSRS msr %#x = %#llx",
 					     msr, (unsigned long long)val);
-	EXPECT_EQ(refused ? old : kept, get_msr(vcpu, msr))
+	EXPECT_EQ(refused ? old : kept, vcpu_get_msr(vcpu, msr))
 		TH_LOG("msr %#x after KVM_SET_MSRS", msr);
 	vm_free(vm);
 }

@@ -21,23 +21,6 @@ static inline void wrmsr(u32 msr, u64 v)
 		     : "memory");
 }
 
-static u64 get_msr(struct vt_vcpu *vcpu, u32 index)
-{
-	struct { struct kvm_msrs h; struct kvm_msr_entry e; } m = {
-		.h.nmsrs = 1, .e.index = index };
-
-	VT_ASSERT(ioctl(vcpu->fd, KVM_GET_MSRS, &m) == 1, "get msr %x", index);
-	return m.e.data;
-}
-
-static int set_msr(struct vt_vcpu *vcpu, u32 index, u64 v)
-{
-	struct { struct kvm_msrs h; struct kvm_msr_entry e; } m = {
-		.h.nmsrs = 1, .e.index = index, .e.data = v };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
-}
-
 /* ---- DR0-3 ---- */
 static void guest_dr(void)
 {
@@ -182,7 +165,7 @@ TEST(rdtscp)
 	const struct kvm_cpuid_entry2 *e =
 		vt_cpuid_find(vt_supported_cpuid(), 0x80000001, 0);
 
-	ASSERT_EQ(1, set_msr(vcpu, MSR_TSC_AUX, 0x1234));
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_TSC_AUX, 0x1234));
 	EXPECT_EQ(0x1234, vcpu_run_sync(vcpu));
 	if (!e || !(e->edx & (1u << 27))) {
 		/* Guest WRMSR of TSC_AUX #GPs without RDTSCP in CPUID. */
@@ -191,7 +174,7 @@ TEST(rdtscp)
 		return;
 	}
 	EXPECT_EQ(0x42, vcpu_run_sync(vcpu));
-	EXPECT_EQ(0x42, get_msr(vcpu, MSR_TSC_AUX));
+	EXPECT_EQ(0x42, vcpu_get_msr(vcpu, MSR_TSC_AUX));
 	vcpu_run_done(vcpu);
 	vm_free(vm);
 }
@@ -232,17 +215,17 @@ TEST(vmload_msrs)
 	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_msrs);
 	struct kvm_sregs sregs;
 
-	ASSERT_EQ(1, set_msr(vcpu, MSR_LSTAR, 0xffffffff81000000ULL));
-	ASSERT_EQ(1, set_msr(vcpu, MSR_STAR, 0x0023001000000000ULL));
-	ASSERT_EQ(1, set_msr(vcpu, MSR_KGS, 0xffff888000001000ULL));
-	ASSERT_EQ(1, set_msr(vcpu, MSR_SFMASK, 0x47700));
-	ASSERT_EQ(1, set_msr(vcpu, MSR_SYSENTER_CS, 0x10));
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_LSTAR, 0xffffffff81000000ULL));
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_STAR, 0x0023001000000000ULL));
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_KGS, 0xffff888000001000ULL));
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_SFMASK, 0x47700));
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_SYSENTER_CS, 0x10));
 	/* A non-canonical LSTAR is refused: 0 MSRs written. */
-	EXPECT_EQ(0, set_msr(vcpu, MSR_LSTAR, 0x8000000000000000ULL));
+	EXPECT_EQ(0, vcpu_set_msr(vcpu, MSR_LSTAR, 0x8000000000000000ULL));
 	EXPECT_EQ(1, vcpu_run_sync(vcpu));
-	EXPECT_EQ(0xffffffff82000000ULL, get_msr(vcpu, MSR_LSTAR));
-	EXPECT_EQ(0xffffffff83000000ULL, get_msr(vcpu, MSR_CSTAR));
-	EXPECT_EQ(0x7f0000001000ULL, get_msr(vcpu, MSR_KGS));
+	EXPECT_EQ(0xffffffff82000000ULL, vcpu_get_msr(vcpu, MSR_LSTAR));
+	EXPECT_EQ(0xffffffff83000000ULL, vcpu_get_msr(vcpu, MSR_CSTAR));
+	EXPECT_EQ(0x7f0000001000ULL, vcpu_get_msr(vcpu, MSR_KGS));
 	vcpu_sregs_get(vcpu, &sregs);
 	EXPECT_EQ(0x5000, sregs.fs.base);
 	sregs.fs.base = 0x6000;

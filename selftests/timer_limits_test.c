@@ -75,27 +75,6 @@ static void set_cpuid_deadline(struct vt_vcpu *vcpu)
 	free(c);
 }
 
-static u64 get_msr(struct vt_vcpu *vcpu, u32 index)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = index };
-
-	VT_ASSERT(ioctl(vcpu->fd, KVM_GET_MSRS, &m) == 1, "get msr %x", index);
-	return m.e.data;
-}
-
-static int set_msr(struct vt_vcpu *vcpu, u32 index, u64 data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = index, .e.data = data };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
-}
-
 /*
  * A VM with the in-kernel irqchip running @guest_code with arguments
  * (tsc_khz, @arg); @deadline: the TSC-deadline CPUID bit, as a VMM sets
@@ -233,8 +212,8 @@ TEST(deadline_set_msrs)
 
 	EXPECT_EQ(0, vcpu_run_sync(vcpu));
 	for (i = 0; i < ARRAY_SIZE(vals); i++) {
-		ASSERT_EQ(1, set_msr(vcpu, MSR_IA32_TSC_DEADLINE, vals[i]));
-		EXPECT_EQ(vals[i], get_msr(vcpu, MSR_IA32_TSC_DEADLINE));
+		ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_IA32_TSC_DEADLINE, vals[i]));
+		EXPECT_EQ(vals[i], vcpu_get_msr(vcpu, MSR_IA32_TSC_DEADLINE));
 		EXPECT_EQ(i + 1, vcpu_run_sync(vcpu));
 		vt_sleep_ms(QUIET_MS);
 		expect_sync2(_metadata, vcpu, 0, vals[i]);
@@ -320,12 +299,12 @@ TEST(deadline_tsc_moved)
 	if (!adjust)
 		TH_LOG("no TSC_ADJUST in the supported CPUID: its part left out");
 	EXPECT_EQ(0, vcpu_run_sync(vcpu));
-	ASSERT_EQ(1, set_msr(vcpu, MSR_IA32_TSC, near));
-	EXPECT_LE(near, get_msr(vcpu, MSR_IA32_TSC));
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_IA32_TSC, near));
+	EXPECT_LE(near, vcpu_get_msr(vcpu, MSR_IA32_TSC));
 	EXPECT_EQ(1, vcpu_run_sync(vcpu));
 	vt_sleep_ms(QUIET_MS);
 	EXPECT_EQ(2, vcpu_run_sync(vcpu));
-	ASSERT_EQ(1, set_msr(vcpu, MSR_IA32_TSC, 1ULL << 63));
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_IA32_TSC, 1ULL << 63));
 	EXPECT_EQ(3, vcpu_run_sync(vcpu));
 	vt_sleep_ms(QUIET_MS);
 	if (adjust) {
@@ -341,8 +320,8 @@ TEST(deadline_tsc_moved)
 	EXPECT_EQ(adjust ? 4 : 3, uc.args[1]) TH_LOG("deadlines fired");
 	/* Userspace's TSC_ADJUST write moves nothing, and reads back. */
 	if (adjust) {
-		ASSERT_EQ(1, set_msr(vcpu, MSR_IA32_TSC_ADJUST, ~0ULL));
-		EXPECT_EQ(~0ULL, get_msr(vcpu, MSR_IA32_TSC_ADJUST));
+		ASSERT_EQ(1, vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, ~0ULL));
+		EXPECT_EQ(~0ULL, vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST));
 	}
 	vcpu_run_done(vcpu);
 	vm_free(vm);

@@ -977,3 +977,24 @@ bool vt_host_is_intel(void)
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
 	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;
 }
+
+u64 vcpu_get_msr(struct vt_vcpu *vcpu, u32 index)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = index };
+
+	VT_ASSERT(ioctl(vcpu->fd, KVM_GET_MSRS, &m) == 1, "get msr %#x", index);
+	return m.e.data;
+}
+
+int vcpu_set_msr(struct vt_vcpu *vcpu, u32 index, u64 data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = index, .e.data = data };
+
+	return ioctl(vcpu->fd, KVM_SET_MSRS, &m);
+}

@@ -178,6 +178,10 @@ void vcpu_args_set(struct vt_vcpu *vcpu, int n, ...);
 void vcpu_free(struct vt_vcpu *vcpu);
 
 void vcpu_regs_get(struct vt_vcpu *vcpu, struct kvm_regs *regs);
+/* One MSR through KVM_GET_MSRS (asserts it is read) / KVM_SET_MSRS (the
+ * ioctl's return: 1 when written, 0 when refused). */
+u64 vcpu_get_msr(struct vt_vcpu *vcpu, u32 index);
+int vcpu_set_msr(struct vt_vcpu *vcpu, u32 index, u64 data);
 void vcpu_regs_set(struct vt_vcpu *vcpu, const struct kvm_regs *regs);
 void vcpu_sregs_get(struct vt_vcpu *vcpu, struct kvm_sregs *sregs);
 void vcpu_sregs_set(struct vt_vcpu *vcpu, const struct kvm_sregs *sregs);
