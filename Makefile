@@ -13,7 +13,9 @@
 #   make bench      vmon vs. KVM figures, one emulated boot per vendor
 #                   (VENDOR=amd or VENDOR=intel: only that one)
 #   make unit       host-side unit tests
-#   make checkpatch kernel style of the kernel sources
+#   make checkpatch kernel style of the kernel sources, after make lint
+#   make lint       include boundaries between core/, dev/, npt_ept/ and
+#                   the vendors (scripts/check-layout.py)
 #
 # Everything runtime runs in emulated machines: `qemu-system-x86_64 -accel
 # tcg -cpu EPYC,+svm,+npt` (AMD-V) and Bochs's corei7_skylake_x (VT-x),
@@ -33,11 +35,11 @@ INITRD := build/initramfs.cpio.gz
 PLAN ?= suite
 
 CHECKPATCH := build/linux-source-6.1/scripts/checkpatch.pl
-KERNEL_SRCS = $(wildcard module/*.[chS] svm/*.[chS] vmx/*.[chS] \
+KERNEL_SRCS = $(wildcard core/*.[chS] dev/*.[chS] svm/*.[chS] vmx/*.[chS] \
 		npt_ept/*.[chS] uapi/*.h)
 
 .PHONY: all module userspace selftests unit deps ksrc initramfs demo \
-	check check-intel bench checkpatch clean
+	check check-intel bench checkpatch lint clean
 
 all: module userspace selftests
 
@@ -113,7 +115,10 @@ bench-boot-%:
 		build/bench-$*.log $(BENCH_LIMIT_$*) || \
 		echo "make bench: the $* boot failed (see build/bench-$*.log)"
 
-checkpatch: ksrc
+lint:
+	@python3 scripts/check-layout.py
+
+checkpatch: ksrc lint
 	@test -n "$(KERNEL_SRCS)" || { echo "no kernel sources yet"; exit 1; }
 	@perl $(CHECKPATCH) --no-tree --show-types --quiet -f $(KERNEL_SRCS) && \
 		echo "checkpatch: $(words $(KERNEL_SRCS)) files, no problems"

@@ -13,7 +13,7 @@
  * backend must likewise load nCR3 with __sme_set(vm->tdp.root_pa).
  *
  * Depth follows the host's paging mode at VMRUN: 4 levels, or 5 when the
- * host has CR4.LA57 (vmon_npt_la57_format, chosen by vmon_tdp_init()).
+ * host has CR4.LA57 (vmon_npt_la57_format, chosen by npt_for_host()).
  */
 #include <linux/mem_encrypt.h>
 #include "vmon.h"
@@ -55,6 +55,24 @@ static u64 npt_pte_pa(u64 pte)
 	return __sme_clr(pte & TDP_PTE_ADDR_MASK);
 }
 
+/* NPT walks with the host's paging depth: 5 levels under CR4.LA57. */
+static const struct vmon_tdp_format vmon_npt_la57_format = {
+	.name = "npt-5level",
+	.levels = 5,
+	.make_table = npt_make_table,
+	.make_leaf = npt_make_leaf,
+	.is_present = npt_is_present,
+	.pte_pa = npt_pte_pa,
+};
+
+static const struct vmon_tdp_format *npt_for_host(void)
+{
+	if (!pgtable_l5_enabled())
+		return &vmon_npt_format;
+	pr_info_once("vmon: host uses 5-level paging: 5-level NPT\n");
+	return &vmon_npt_la57_format;
+}
+
 const struct vmon_tdp_format vmon_npt_format = {
 	.name = "npt",
 	.levels = 4,
@@ -62,13 +80,5 @@ const struct vmon_tdp_format vmon_npt_format = {
 	.make_leaf = npt_make_leaf,
 	.is_present = npt_is_present,
 	.pte_pa = npt_pte_pa,
-};
-
-const struct vmon_tdp_format vmon_npt_la57_format = {
-	.name = "npt-5level",
-	.levels = 5,
-	.make_table = npt_make_table,
-	.make_leaf = npt_make_leaf,
-	.is_present = npt_is_present,
-	.pte_pa = npt_pte_pa,
+	.for_host = npt_for_host,
 };

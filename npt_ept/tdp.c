@@ -617,10 +617,8 @@ int vmon_tdp_init(struct vmon_vm *vm)
 	unsigned long root;
 	int ret;
 
-	if (fmt == &vmon_npt_format && pgtable_l5_enabled()) {
-		pr_info_once("vmon: host uses 5-level paging: 5-level NPT\n");
-		fmt = &vmon_npt_la57_format;
-	}
+	if (fmt->for_host)
+		fmt = fmt->for_host();
 	if (WARN_ON_ONCE(fmt->levels < 2 || fmt->levels > VMON_TDP_MAX_LEVELS))
 		return -EINVAL;
 

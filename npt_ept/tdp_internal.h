@@ -63,10 +63,4 @@ static inline u64 tdp_max_gfn(int levels)
 	return TDP_MAX_GFN(levels);
 }
 
-/*
- * NPT walks with the host's paging depth: 5 levels when the host runs with
- * CR4.LA57. vmon_tdp_init() substitutes this for vmon_npt_format then.
- */
-extern const struct vmon_tdp_format vmon_npt_la57_format;
-
 #endif /* VMON_TDP_INTERNAL_H */

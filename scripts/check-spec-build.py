@@ -227,14 +227,14 @@ def main():
               f"restored")
         bad += 1
 
-    run = os.path.join(top, "module/run.o")
+    run = os.path.join(top, "core/run.o")
     if not os.path.exists(run):
-        print("FAIL module/run.o: not built")
+        print("FAIL core/run.o: not built")
         bad += 1
     elif references(run, "x86_ibpb_exit_to_user"):
-        print("ok   module/run.o: arms x86_ibpb_exit_to_user (VMSCAPE)")
+        print("ok   core/run.o: arms x86_ibpb_exit_to_user (VMSCAPE)")
     else:
-        print("FAIL module/run.o: never touches x86_ibpb_exit_to_user: the "
+        print("FAIL core/run.o: never touches x86_ibpb_exit_to_user: the "
               "kernel's VMSCAPE IBPB before the return to userspace is "
               "never armed")
         bad += 1

@@ -112,6 +112,8 @@ check_build
 # The VERW alternatives and the VMSCAPE flag in the built objects
 # (scripts/check-spec-build.py): nothing inside an emulator shows them.
 step spec-build python3 scripts/check-spec-build.py
+# The include boundaries between core/, dev/, npt_ept/ and the vendors.
+step layout python3 scripts/check-layout.py
 
 # The Intel image first, so that the slow Bochs boot starts as early as
 # possible and runs beside the unit tests and the QEMU boot. Its host

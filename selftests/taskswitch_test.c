@@ -7,7 +7,7 @@
  * whose CS is a data segment), and GETSEC / CR4.SMXE.
  *
  * On VMX every task switch is a VM exit that the hypervisor emulates
- * (vmon: module/task_switch.c; KVM: its emulator); on SVM the CPU (QEMU
+ * (vmon: core/task_switch.c; KVM: its emulator); on SVM the CPU (QEMU
  * here) switches by itself under both. The assertions are the SDM's
  * (vol. 3A ch. 7), which is what kvm_intel and kvm_amd give, except where
  * a case says otherwise.

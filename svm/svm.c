@@ -247,7 +247,7 @@ static int svm_cpu_enable(void)
 }
 
 /*
- * On the CPU with IRQs off; also the emergency reboot path (module/hw.c),
+ * On the CPU with IRQs off; also the emergency reboot path (core/hw.c),
  * possibly in NMI context: MSR accesses and STGI only.
  */
 static void svm_cpu_disable(void)

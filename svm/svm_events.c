@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * SVM half of event injection: EVENTINJ, EXITINTINFO, the interrupt and
- * NMI windows. The core (module/events.c) decides what to inject; this
+ * NMI windows. The core (core/events.c) decides what to inject; this
  * file only speaks the VMCB's encoding.
  *
  * Facts relied on (AMD APM vol. 2, 15.20-15.21):

@@ -2,7 +2,7 @@
 /*
  * VMX half of event injection: the VM-entry interruption-information
  * field, IDT-vectoring information, the guest interruptibility state and
- * the interrupt-/NMI-window exits. The core (module/events.c) decides
+ * the interrupt-/NMI-window exits. The core (core/events.c) decides
  * what to inject; this file only speaks the VMCS's encoding.
  *
  * The interruptibility state is cached in struct vmx_vcpu (read after

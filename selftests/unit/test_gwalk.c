@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for module/gwalk.c: page tables are built in a fake
+ * Host unit tests for core/gwalk.c: page tables are built in a fake
  * guest-physical memory array and walked through the read_gpa callback.
  * The architectural bit positions are spelled out here on purpose rather
  * than shared with gwalk.c, so a wrong constant there cannot hide.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for module/insn.c.
+ * Host unit tests for core/insn.c.
  *
  * Every vector carries the GNU as source it was generated from; the
  * "gas:" cases re-assemble those (as --64, or --32 with .code16 for the

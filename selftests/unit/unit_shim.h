@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The few kernel types and helpers the pure-logic files (module/insn.c,
- * module/gwalk.c) use, for building them on the host.
+ * The few kernel types and helpers the pure-logic files (core/insn.c,
+ * core/gwalk.c) use, for building them on the host.
  */
 #ifndef VMON_UNIT_SHIM_H
 #define VMON_UNIT_SHIM_H

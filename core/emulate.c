@@ -374,7 +374,7 @@ int vmon_complete_pio_in(struct vmon_vcpu *vcpu)
 /* ------------------------------------------------------------------ */
 /* MMIO                                                                */
 
-static int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
+int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 {
 	struct kvm_run *run = vcpu->run;
 	struct vmon_mmio_insn insn;
@@ -443,26 +443,4 @@ int vmon_complete_mmio_read(struct vmon_vcpu *vcpu)
 	vcpu->rip = vcpu->mmio.next_rip;
 	vmon_insn_step_trap(vcpu);
 	return 1;
-}
-
-int vmon_handle_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write,
-			  bool exec)
-{
-	int idx, r;
-
-	vcpu->stat.tdp_faults++;
-	idx = srcu_read_lock(&vcpu->vm->srcu);
-	r = vmon_tdp_fault(vcpu, gpa, write, exec);
-	srcu_read_unlock(&vcpu->vm->srcu, idx);
-
-	switch (r) {
-	case VMON_TDP_MAPPED:
-	case VMON_TDP_RETRY:
-		return 1;
-	case VMON_TDP_MMIO:
-		return vmon_emulate_mmio(vcpu, gpa, exec);
-	default:
-		/* The slot's userspace mapping is bad: KVM returns -EFAULT. */
-		return r < 0 ? r : -EIO;
-	}
 }

@@ -19,7 +19,7 @@
 
 void vmon_vcpu_destroy(struct vmon_vcpu *vcpu)
 {
-	if (vcpu->apic)
+	if (vcpu->lapic)
 		vmon_lapic_free(vcpu);
 	vmon_forget_vcpu(vcpu);
 	vmon_ops->vcpu_free(vcpu);
@@ -114,7 +114,7 @@ static void vmon_sregs_get(struct vmon_vcpu *vcpu, struct kvm_sregs *s)
 	vmon_ops->get_sregs(vcpu, s);
 	s->apic_base = vcpu->apic_base;
 	/* With an in-kernel LAPIC, CR8 is its TPR. */
-	if (vcpu->apic)
+	if (vcpu->lapic)
 		s->cr8 = vmon_lapic_get_cr8(vcpu);
 	/* An external interrupt being delivered shows here, as in KVM. */
 	if (vcpu->ev.irq_injected && !vcpu->ev.irq_soft)
@@ -136,7 +136,7 @@ static int vmon_sregs_set(struct vmon_vcpu *vcpu, const struct kvm_sregs *s)
 	r = vmon_ops->set_sregs(vcpu, s);
 	if (r)
 		return r;
-	if (vcpu->apic)
+	if (vcpu->lapic)
 		vmon_lapic_set_cr8(vcpu, s->cr8);
 	/* A vector in the bitmap is an interrupt being delivered (KVM). */
 	v = find_first_bit((const unsigned long *)s->interrupt_bitmap,
@@ -294,7 +294,7 @@ static long vmon_vcpu_set_mp_state(struct vmon_vcpu *vcpu, unsigned long arg)
 	if (copy_from_user(&mp, (void __user *)arg, sizeof(mp)))
 		return -EFAULT;
 	/* Without an in-kernel local APIC, KVM accepts only RUNNABLE. */
-	if (!vcpu->apic)
+	if (!vcpu->lapic)
 		return mp.mp_state == KVM_MP_STATE_RUNNABLE ?
 		       (vcpu->mp_state = mp.mp_state, 0) : -EINVAL;
 	switch (mp.mp_state) {
@@ -492,7 +492,7 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 	return fd;
 
 err_vendor:
-	if (vcpu->apic)
+	if (vcpu->lapic)
 		vmon_lapic_free(vcpu);
 	vmon_ops->vcpu_free(vcpu);
 err_fpu:

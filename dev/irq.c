@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Interrupt plumbing: KVM_CREATE_IRQCHIP, GSI routing, KVM_IRQ_LINE(_STATUS),
- * KVM_SIGNAL_MSI, KVM_GET/SET_IRQCHIP, and the dispatch of the PIO and MMIO
- * the kernel handles itself. irqfd and ioeventfd are in irqfd.c, the
- * devices in pic.c and ioapic.c; irqchip.h has the locking rules.
+ * KVM_SIGNAL_MSI and KVM_GET/SET_IRQCHIP. irqfd is in irqfd.c, the in-kernel
+ * PIO/MMIO dispatch and ioeventfd in iobus.c, the devices in pic.c and
+ * ioapic.c; irqchip.h has the locking rules.
  *
  * A GSI is what userspace and irqfds raise. The routing table maps it to
  * up to one pin per irqchip (a legacy IRQ goes to both the PIC and the
@@ -29,7 +29,7 @@
 struct vmon_irq *vmon_irq_state(struct vmon_vm *vm)
 {
 	/* Pairs with the release in vmon_irq_get(): the contents come too. */
-	return smp_load_acquire(&vm->irqchip);
+	return smp_load_acquire(&vm->irq);
 }
 
 struct vmon_irq *vmon_irq_chip(struct vmon_vm *vm)
@@ -56,7 +56,7 @@ static struct vmon_irq *vmon_irq_get(struct vmon_vm *vm)
 	struct vmon_irq *irq;
 
 	lockdep_assert_held(&vm->lock);
-	irq = vm->irqchip;
+	irq = vm->irq;
 	if (irq)
 		return irq;
 	irq = kzalloc(sizeof(*irq), GFP_KERNEL_ACCOUNT);
@@ -73,7 +73,7 @@ static struct vmon_irq *vmon_irq_get(struct vmon_vm *vm)
 	INIT_LIST_HEAD(&irq->irqfds);
 	INIT_LIST_HEAD(&irq->ioeventfds);
 	/* Lockless readers (vCPUs, eventfds) see it initialized. */
-	smp_store_release(&vm->irqchip, irq);
+	smp_store_release(&vm->irq, irq);
 	return irq;
 }
 
@@ -465,39 +465,6 @@ long vmon_vm_set_irqchip(struct vmon_vm *vm, unsigned long arg)
 }
 
 /* ---------------------------------------------------------------- */
-/* In-kernel PIO and MMIO                                            */
-
-bool vmon_kernel_pio(struct vmon_vcpu *vcpu, u16 port, bool in, int size,
-		     void *data)
-{
-	struct vmon_irq *irq = vmon_irq_state(vcpu->vm);
-
-	if (!irq)
-		return false;
-	if (vmon_irq_chip(vcpu->vm) &&
-	    vmon_pic_pio(irq->pic, port, in, size, data))
-		return true;
-	return !in && vmon_ioeventfd_write(irq, true, port, size, data);
-}
-
-bool vmon_kernel_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool write, int len,
-		      void *data)
-{
-	struct vmon_irq *irq = vmon_irq_state(vcpu->vm);
-
-	if (!irq)
-		return false;
-	if (vmon_irq_chip(vcpu->vm)) {
-		/* The LAPIC page first: it may be moved over anything. */
-		if (vcpu->apic && vmon_lapic_mmio(vcpu, gpa, write, data, len))
-			return true;
-		if (vmon_ioapic_mmio(irq->ioapic, gpa, write, len, data))
-			return true;
-	}
-	return write && vmon_ioeventfd_write(irq, false, gpa, len, data);
-}
-
-/* ---------------------------------------------------------------- */
 /* Teardown                                                          */
 
 /*
@@ -507,14 +474,14 @@ bool vmon_kernel_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool write, int len,
  */
 void vmon_irqchip_destroy(struct vmon_vm *vm)
 {
-	struct vmon_irq *irq = vm->irqchip;
+	struct vmon_irq *irq = vm->irq;
 
 	if (!irq)
 		return;
 	vmon_irqfd_release_all(irq);
 	destroy_workqueue(irq->irqfd_wq);
 	vmon_ioeventfd_free_all(irq);
-	WRITE_ONCE(vm->irqchip, NULL);
+	WRITE_ONCE(vm->irq, NULL);
 	if (irq->ioapic)
 		vmon_ioapic_free(irq->ioapic);
 	if (irq->pic)

@@ -158,7 +158,7 @@ static bool vmon_event_in_flight(struct vmon_vcpu *vcpu)
 /* The in-kernel interrupt controllers' next vector, without taking it. */
 static bool vmon_kernel_irq_pending(struct vmon_vcpu *vcpu)
 {
-	if (!vcpu->apic)
+	if (!vcpu->lapic)
 		return false;
 	if (vmon_lapic_pending_vector(vcpu) >= 0)
 		return true;
@@ -220,7 +220,7 @@ static void vmon_do_sipi(struct vmon_vcpu *vcpu, u8 vector)
 static void vmon_process_requests(struct vmon_vcpu *vcpu)
 {
 	clear_bit(VMON_REQ_EVENT, &vcpu->requests);
-	if (!vcpu->apic) {
+	if (!vcpu->lapic) {
 		clear_bit(VMON_REQ_INIT, &vcpu->requests);
 		clear_bit(VMON_REQ_SIPI, &vcpu->requests);
 		return;
@@ -239,7 +239,7 @@ static void vmon_process_requests(struct vmon_vcpu *vcpu)
 /* KVM_GET_MP_STATE: INIT/SIPI that arrived count as taken. */
 void vmon_events_accept(struct vmon_vcpu *vcpu)
 {
-	if (vcpu->apic && (READ_ONCE(vcpu->requests) &
+	if (vcpu->lapic && (READ_ONCE(vcpu->requests) &
 			   (BIT(VMON_REQ_INIT) | BIT(VMON_REQ_SIPI))))
 		vmon_process_requests(vcpu);
 }
@@ -370,7 +370,7 @@ int vmon_events_prepare(struct vmon_vcpu *vcpu)
 			return vmon_exit_shutdown(vcpu);
 		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
 			break;
-		if (!vcpu->apic) {
+		if (!vcpu->lapic) {
 			/* Userspace owns the vCPU's state: nothing to wait for. */
 			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 			break;
@@ -405,7 +405,7 @@ int vmon_events_prepare(struct vmon_vcpu *vcpu)
 	if (vcpu->ev.nmi_pending)
 		vmon_ops->enable_nmi_window(vcpu);
 	if (vmon_kernel_irq_pending(vcpu) ||
-	    (!vcpu->apic && run->request_interrupt_window))
+	    (!vcpu->lapic && run->request_interrupt_window))
 		vmon_ops->enable_irq_window(vcpu);
 	return 1;
 }
@@ -417,7 +417,7 @@ int vmon_events_prepare(struct vmon_vcpu *vcpu)
  */
 int vmon_events_after_exit(struct vmon_vcpu *vcpu)
 {
-	if (!vcpu->apic && vcpu->run->request_interrupt_window &&
+	if (!vcpu->lapic && vcpu->run->request_interrupt_window &&
 	    vmon_ready_for_interrupt(vcpu)) {
 		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 		vcpu->stat.irq_window_exits++;
@@ -431,7 +431,7 @@ void vmon_events_save_run(struct vmon_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = vcpu->apic ?
+	run->ready_for_interrupt_injection = vcpu->lapic ?
 		vmon_irqchip_in_kernel(vcpu->vm) :
 		vmon_ready_for_interrupt(vcpu);
 }
@@ -571,7 +571,7 @@ int vmon_events_set(struct vmon_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 		vcpu->ev.nmi_pending = e.nmi.pending;
 	vmon_ops->set_nmi_mask(vcpu, e.nmi.masked);
 
-	if ((e.flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR) && vcpu->apic)
+	if ((e.flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR) && vcpu->lapic)
 		WRITE_ONCE(vcpu->sipi_vector, e.sipi_vector);
 	set_bit(VMON_REQ_EVENT, &vcpu->requests);
 	return 0;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Private to irq.c, irqfd.c, ioapic.c and pic.c: the per-VM interrupt state
- * behind vm->irqchip. Everything outside these files goes through irq.h.
+ * Private to dev/ (irq.c, irqfd.c, iobus.c, ioapic.c, pic.c): the per-VM
+ * device state behind vm->irq. Everything outside dev/ goes through
+ * devices.h.
  *
- * vm->irqchip points to a struct vmon_irq, created (under vm->lock) by
+ * vm->irq points to a struct vmon_irq, created (under vm->lock) by
  * KVM_CREATE_IRQCHIP or by the first KVM_IOEVENTFD: KVM offers ioeventfds
  * without an in-kernel irqchip, so their list cannot live in the chip.
  * The devices (PIC, IOAPIC, routing) exist once @in_kernel is set; that
@@ -35,8 +36,6 @@
 #include <linux/workqueue.h>
 #include "vmon.h"
 
-/* KVM_MAX_IRQ_ROUTES on x86 (linux/kvm_host.h, not uapi). */
-#define VMON_MAX_IRQ_ROUTES	4096
 #define VMON_PIC_PINS		16
 #define VMON_IOAPIC_PINS	KVM_IOAPIC_NUM_PINS
 #define VMON_IOAPIC_BASE	0xfec00000ULL
@@ -106,6 +105,8 @@ int vmon_irq_set(struct vmon_irq *irq, u32 gsi, int src, int level);
 
 /* irqfd.c */
 void vmon_irqfd_release_all(struct vmon_irq *irq);
+
+/* iobus.c */
 void vmon_ioeventfd_free_all(struct vmon_irq *irq);
 /* vCPU side: a guest write; true if an ioeventfd took it. */
 bool vmon_ioeventfd_write(struct vmon_irq *irq, bool pio, u64 addr, int len,

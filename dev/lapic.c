@@ -32,7 +32,7 @@
 
 static inline struct vmon_lapic *to_lapic(struct vmon_vcpu *vcpu)
 {
-	return vcpu->apic;
+	return vcpu->lapic;
 }
 
 /* The IRR/ISR/TMR word that holds @vec, as an unsigned long for bitops. */
@@ -779,7 +779,7 @@ int vmon_lapic_create(struct vmon_vcpu *vcpu)
 	apic->vcpu = vcpu;
 	apic->base = vcpu->apic_base;
 	vmon_lapic_timer_init(apic);
-	vcpu->apic = apic;
+	vcpu->lapic = apic;
 	return 0;
 }
 
@@ -791,7 +791,7 @@ void vmon_lapic_free(struct vmon_vcpu *vcpu)
 		return;
 	/* The callback dereferences the vCPU: it must be done first. */
 	vmon_lapic_timer_cancel(apic);
-	vcpu->apic = NULL;
+	vcpu->lapic = NULL;
 	kfree(apic);
 }
 

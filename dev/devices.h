@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Interrupts: the contract between the core's event code (events.c), the
- * per-vCPU local APIC (lapic.c), the VM-wide devices (ioapic.c, pic.c) and
- * the plumbing that feeds them (irq.c: KVM_IRQ_LINE, GSI routing, MSI,
- * irqfd, ioeventfd, and the dispatch of in-kernel PIO/MMIO).
+ * The contract between the core (core/) and the device models (dev/): the
+ * only dev/ header the core includes. Behind it: the per-vCPU local APIC
+ * (lapic.c, lapic_timer.c), the VM-wide devices (ioapic.c, pic.c), the
+ * plumbing that feeds them (irq.c: KVM_IRQ_LINE, GSI routing, MSI;
+ * irqfd.c) and the in-kernel I/O bus (iobus.c: PIO/MMIO dispatch,
+ * ioeventfd). The devices' own state (irqchip.h, lapic.h) is private to
+ * dev/; the core sees struct vmon_irq and struct vmon_lapic only as
+ * pointers.
  *
  * The path of an interrupt:
  *
@@ -31,14 +35,19 @@
  *  - "vCPU side" functions are called only from the vCPU's own thread with
  *    vcpu->mutex held and IRQs enabled (preemptible unless stated).
  */
-#ifndef VMON_IRQ_H
-#define VMON_IRQ_H
+#ifndef VMON_DEVICES_H
+#define VMON_DEVICES_H
 
 #include <linux/types.h>
 #include <linux/kvm.h>
 
 struct vmon_vm;
 struct vmon_vcpu;
+struct vmon_irq;	/* vm->irq: dev/irqchip.h */
+struct vmon_lapic;	/* vcpu->lapic: dev/lapic.h */
+
+/* KVM_MAX_IRQ_ROUTES on x86 (linux/kvm_host.h, not uapi). */
+#define VMON_MAX_IRQ_ROUTES	4096
 
 /* ---------------------------------------------------------------- */
 /* One interrupt message on the APIC bus (IOAPIC RTE, MSI, ICR).     */
@@ -120,7 +129,8 @@ long vmon_vcpu_get_lapic(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_set_lapic(struct vmon_vcpu *vcpu, unsigned long arg);
 
 /* ---------------------------------------------------------------- */
-/* IOAPIC, PICs, routing, irqfd, ioeventfd (ioapic.c, pic.c, irq.c). */
+/* IOAPIC, PICs, routing, irqfd, I/O bus (ioapic.c, pic.c, irq.c,    */
+/* irqfd.c, iobus.c).                                                */
 
 /*
  * VM ioctls. CREATE_IRQCHIP runs under vm->lock and fails with EEXIST if
@@ -158,4 +168,4 @@ int vmon_pic_read_irq(struct vmon_vm *vm);	/* vector; spurious: 7/15 */
 /* Any context: a level-triggered @vector was EOIed by a LAPIC. */
 void vmon_ioapic_eoi(struct vmon_vm *vm, u8 vector);
 
-#endif /* VMON_IRQ_H */
+#endif /* VMON_DEVICES_H */

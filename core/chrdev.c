@@ -10,7 +10,6 @@
 #include <linux/module.h>
 #include <linux/uidgid.h>
 #include "vmon.h"
-#include "irqchip.h"
 
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);

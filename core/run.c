@@ -90,53 +90,10 @@ void vmon_log_mitigations(const char *entry)
 		     ibpb, vmscape);
 }
 
-static void vmon_flush_ipi(void *unused)
-{
-	/* Nothing: taking the IPI proves the CPU has left guest mode. */
-}
-
-void vmon_flush_remote_tlbs(struct vmon_vm *vm)
-{
-	struct vmon_vcpu *vcpu;
-	cpumask_var_t cpus;
-	unsigned long i;
-
-	atomic_inc(&vm->tlb_flush_gen);
-	/* Pairs with the barrier between setting IN_GUEST and the check. */
-	smp_mb__after_atomic();
-
-	if (!zalloc_cpumask_var(&cpus, GFP_ATOMIC)) {
-		/* Cannot build a mask: interrupt everybody. */
-		on_each_cpu(vmon_flush_ipi, NULL, 1);
-		return;
-	}
-	/*
-	 * Under RCU: a vCPU whose creation fails after it was published is
-	 * freed only after a grace period (vmon_create_vcpu).
-	 */
-	rcu_read_lock();
-	xa_for_each(&vm->vcpus, i, vcpu) {
-		int cpu = READ_ONCE(vcpu->cpu);
-
-		if (READ_ONCE(vcpu->mode) == VMON_IN_GUEST &&
-		    cpu >= 0 && cpu < nr_cpu_ids)
-			cpumask_set_cpu(cpu, cpus);
-	}
-	rcu_read_unlock();
-	preempt_disable();
-	/*
-	 * A vCPU that entered after we read its mode sees the new generation
-	 * before VMRUN; one that is in guest mode is forced out by the IPI.
-	 */
-	smp_call_function_many(cpus, vmon_flush_ipi, NULL, true);
-	preempt_enable();
-	free_cpumask_var(cpus);
-}
-
 int vmon_exit_hlt(struct vmon_vcpu *vcpu)
 {
 	/* With the in-kernel LAPIC the kernel waits for the interrupt. */
-	if (vcpu->apic) {
+	if (vcpu->lapic) {
 		vcpu->mp_state = KVM_MP_STATE_HALTED;
 		return 1;
 	}
@@ -199,7 +156,7 @@ static int vmon_complete_pending(struct vmon_vcpu *vcpu)
  */
 int vmon_guest_set_cr8(struct vmon_vcpu *vcpu, u64 old, u64 val)
 {
-	if (vcpu->apic) {
+	if (vcpu->lapic) {
 		vmon_lapic_set_cr8(vcpu, val);
 		set_bit(VMON_REQ_EVENT, &vcpu->requests);
 		return 1;
@@ -313,7 +270,7 @@ static int vmon_run_loop(struct vmon_vcpu *vcpu)
 		r = vmon_events_prepare(vcpu);
 		if (r <= 0)
 			return r;
-		if (vcpu->apic)
+		if (vcpu->lapic)
 			vmon_ops->set_cr8(vcpu, vmon_lapic_get_cr8(vcpu));
 
 		preempt_disable();
@@ -367,7 +324,7 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
 	/* No in-kernel APIC: kvm_run->cr8 is the TPR, as in KVM. */
-	if (!vcpu->apic) {
+	if (!vcpu->lapic) {
 		if (run->cr8 > 15) {
 			r = -EINVAL;
 			goto out_sigset;
@@ -385,7 +342,7 @@ long vmon_vcpu_run(struct vmon_vcpu *vcpu)
 	 * As in KVM: an AP that never got INIT waits here for it, and the
 	 * KVM_RUN that saw it arrive returns EAGAIN (EINTR on a signal).
 	 */
-	if (vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED && vcpu->apic) {
+	if (vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED && vcpu->lapic) {
 		r = vmon_wait_uninitialized(vcpu);
 		goto out;
 	}
@@ -411,7 +368,7 @@ out_sigset:
 	if (run->kvm_valid_regs)
 		vmon_sync_regs_out(vcpu);
 	vmon_events_save_run(vcpu);
-	run->cr8 = vcpu->apic ? vmon_lapic_get_cr8(vcpu) :
+	run->cr8 = vcpu->lapic ? vmon_lapic_get_cr8(vcpu) :
 				vmon_ops->get_cr(vcpu, 8);
 	run->apic_base = vcpu->apic_base;
 	return r;

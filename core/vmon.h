@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vmon core: the objects shared by the arch-neutral core (module/), the
- * vendor backends (svm/, vmx/) and nested paging (npt_ept/).
+ * vmon core: the objects shared by the core (core/: device, VMs, vCPUs,
+ * memslots, the run loop, CPUID/MSRs, instruction emulation), the device
+ * models (dev/, through devices.h), the vendor backends (svm/, vmx/) and
+ * nested paging (npt_ept/).
  *
  * Lock legend used on struct fields (bhyve style):
  *   (o)  set once at creation, read-only afterwards
@@ -27,7 +29,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/vmon.h>
-#include "irq.h"
+#include "devices.h"
 
 #define VMON_MAX_VCPUS		1024
 #define VMON_MAX_VCPU_ID	4096
@@ -113,6 +115,11 @@ struct vmon_tdp_format {
 	u64 (*make_leaf)(u64 pfn, bool writable, bool exec);
 	bool (*is_present)(u64 pte);
 	u64 (*pte_pa)(u64 pte);			/* address in an entry */
+	/*
+	 * Optional: the format to use on this host (NPT follows the host's
+	 * paging depth). NULL: this one. Process context, VM creation.
+	 */
+	const struct vmon_tdp_format *(*for_host)(void);
 };
 
 extern const struct vmon_tdp_format vmon_npt_format;
@@ -155,9 +162,16 @@ void vmon_tdp_zap_gfn_range(struct vmon_vm *vm, u64 gfn, u64 npages);
  */
 void vmon_tdp_slot_change_begin(struct vmon_vm *vm, u64 gfn, u64 npages);
 void vmon_tdp_slot_change_end(struct vmon_vm *vm);
+/*
+ * npt_ept/tdp_fault.c, vCPU thread: a nested page fault at @gpa. Maps it,
+ * or emulates MMIO (vmon_emulate_mmio); > 0 re-enter, 0 exit to
+ * userspace, < 0 error.
+ */
+int vmon_handle_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write,
+			  bool exec);
 
 /*
- * Core (module/run.c): bump vm->tlb_flush_gen and wait until every vCPU
+ * npt_ept/tdp_fault.c: bump vm->tlb_flush_gen and wait until every vCPU
  * that is in guest mode has left it; each vCPU flushes (ops->flush_tlb)
  * before its next entry when it sees a new generation. Call with IRQs
  * enabled, after the page-table change is visible; may be called with
@@ -327,11 +341,12 @@ struct vmon_vm {
 	/* KVM_CAP_MSR_PLATFORM_INFO disabled: guest RDMSR of it #GPs. */
 	bool platform_info_hidden;		/* (l) write, (a) read */
 	/*
-	 * irq.c's per-VM state (struct vmon_irq, module/irqchip.h): created
-	 * by KVM_CREATE_IRQCHIP or the first KVM_IOEVENTFD; test for the
-	 * irqchip with vmon_irqchip_in_kernel().
+	 * The device models' per-VM state (dev/, opaque to the core):
+	 * created by KVM_CREATE_IRQCHIP or the first KVM_IOEVENTFD, so it
+	 * exists without an irqchip; test for the irqchip with
+	 * vmon_irqchip_in_kernel().
 	 */
-	void *irqchip;				/* (l) write, (a) read */
+	struct vmon_irq *irq;			/* (l) write, (a) read */
 
 	void *vendor;				/* (o) backend's per-VM data */
 };
@@ -437,7 +452,7 @@ struct vmon_vcpu {
 	unsigned long requests;			/* (a) VMON_REQ_* bits */
 	u8 sipi_vector;				/* (a) with VMON_REQ_SIPI */
 	wait_queue_head_t wq;			/* (a) halted vCPU sleeps */
-	void *apic;				/* (o) in-kernel LAPIC or NULL */
+	struct vmon_lapic *lapic;		/* (o) in-kernel LAPIC or NULL */
 
 	u32 halt_poll_ns;			/* (v) adaptive poll window */
 
@@ -537,9 +552,12 @@ struct vmon_io_exit {
 };
 /* Port I/O: fills kvm_run for KVM_EXIT_IO (returns 0) or an error exit. */
 int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io);
-/* A nested page fault: map it, or emulate MMIO (returns >0, 0 or <0). */
-int vmon_handle_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write,
-			  bool exec);
+/*
+ * An access at @gpa outside guest RAM (or a write to a read-only slot):
+ * decode the instruction at RIP, serve it in the kernel (I/O bus) or fill
+ * kvm_run for KVM_EXIT_MMIO. > 0 re-enter, 0 exit, < 0 error.
+ */
+int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec);
 int vmon_exit_hlt(struct vmon_vcpu *vcpu);
 /* Guest MOV to CR8 (already validated): > 0 re-enter, 0 SET_TPR exit. */
 int vmon_guest_set_cr8(struct vmon_vcpu *vcpu, u64 old, u64 val);
@@ -569,7 +587,7 @@ struct vmon_task_switch {
 };
 int vmon_task_switch(struct vmon_vcpu *vcpu, const struct vmon_task_switch *ts);
 
-/* Host-wide hardware enable refcount (module/hw.c). */
+/* Host-wide hardware enable refcount (core/hw.c). */
 int vmon_hw_init(void);		/* CPU hotplug callbacks */
 void vmon_hw_exit(void);
 int vmon_hw_get(void);		/* first VM: enable on all CPUs */

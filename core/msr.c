@@ -155,7 +155,7 @@ int vmon_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host)
 	int r;
 
 	/* x2APIC registers and the TSC deadline belong to the LAPIC. */
-	if (vcpu->apic) {
+	if (vcpu->lapic) {
 		r = vmon_lapic_get_msr(vcpu, index, data, host);
 		if (r <= 0)
 			return r ? -EINVAL : 0;
@@ -229,7 +229,7 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 
 	if (!vmon_msr_value_ok(vcpu, index, &data))
 		return -EINVAL;
-	if (vcpu->apic) {
+	if (vcpu->lapic) {
 		r = vmon_lapic_set_msr(vcpu, index, data, host);
 		if (r <= 0)
 			return r;
@@ -272,7 +272,7 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->platform_info = data;
 		return 0;
 	case MSR_IA32_APICBASE:
-		if (vcpu->apic)
+		if (vcpu->lapic)
 			return vmon_lapic_set_base(vcpu, data, host);
 		/*
 		 * Without an in-kernel local APIC the base only has to be
