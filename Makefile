@@ -13,6 +13,11 @@
 #   make bench      vmon vs. KVM figures, one emulated boot per vendor
 #                   (VENDOR=amd or VENDOR=intel: only that one)
 #   make unit       host-side unit tests
+#   make install    vmon.ko into /lib/modules/$(KVER)/updates, depmod, the
+#                   udev rule giving /dev/vmon KVM's group and mode, and
+#                   vmon-run into $(PREFIX)/bin
+#   make dkms-install  the same module through DKMS (rebuilt for every
+#                   kernel installed later)
 #   make checkpatch kernel style of the kernel sources, after make lint
 #   make lint       include boundaries between core/, dev/, npt_ept/ and
 #                   the vendors (scripts/check-layout.py)
@@ -39,7 +44,7 @@ KERNEL_SRCS = $(wildcard core/*.[chS] dev/*.[chS] svm/*.[chS] vmx/*.[chS] \
 		npt_ept/*.[chS] uapi/*.h)
 
 .PHONY: all module userspace selftests unit deps ksrc initramfs demo \
-	check check-intel bench checkpatch lint clean
+	check check-intel bench checkpatch lint install dkms-install clean
 
 all: module userspace selftests
 
@@ -122,6 +127,18 @@ checkpatch: ksrc lint
 	@test -n "$(KERNEL_SRCS)" || { echo "no kernel sources yet"; exit 1; }
 	@perl $(CHECKPATCH) --no-tree --show-types --quiet -f $(KERNEL_SRCS) && \
 		echo "checkpatch: $(words $(KERNEL_SRCS)) files, no problems"
+
+PREFIX ?= /usr/local
+
+install: module userspace
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+	install -D -m 0644 scripts/60-vmon.rules /etc/udev/rules.d/60-vmon.rules
+	install -D -m 0755 userspace/vmon-run $(PREFIX)/bin/vmon-run
+	-udevadm control --reload 2>/dev/null
+
+dkms-install:
+	scripts/dkms.sh install
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -8,6 +8,7 @@ set -eu
 PKGS="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
 cpio libnl-genl-3-dev linux-source-6.1 bochs bochsbios vgabios isolinux
 syslinux-common xorriso gcc make libc6-dev binutils kmod xz-utils zstd
+dkms
 python3 perl"
 
 missing=
