@@ -114,6 +114,8 @@ check_build
 step spec-build python3 scripts/check-spec-build.py
 # The include boundaries between core/, dev/, npt_ept/ and the vendors.
 step layout python3 scripts/check-layout.py
+# Every selftest has its README row, every exit-table entry its design.rst row.
+step docs python3 scripts/check-docs.py
 
 # The Intel image first, so that the slow Bochs boot starts as early as
 # possible and runs beside the unit tests and the QEMU boot. Its host
