@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Check two lists in the docs against the sources they describe.
 
-  selftests/README.md  every selftests/*_test.c has a row "| NAME |" in the
+  selftests/README.md  every selftests/*_test.c (and *_test.sh, installed
+                       as a test binary too) has a row "| NAME |" in the
                        "Test binaries" table, and every row names a test
                        that exists.
   design.rst           every entry of the backends' exit tables
@@ -77,14 +78,15 @@ def check_exits():
 
 def check_tests():
     bad = []
-    tests = sorted(f[:-2] for f in os.listdir(os.path.join(TOP, "selftests"))
-                   if f.endswith("_test.c"))
+    tests = sorted(re.sub(r"\.(c|sh)$", "", f)
+                   for f in os.listdir(os.path.join(TOP, "selftests"))
+                   if re.search(r"_test\.(c|sh)$", f))
     rows = set(re.findall(r"^\|\s*(\w+_test)\s*\|", read(README), re.M))
     for t in tests:
         if t not in rows:
-            bad.append(f"{README}: no row for {t} (selftests/{t}.c)")
+            bad.append(f"{README}: no row for {t} (selftests/{t}.*)")
     for r in sorted(rows - set(tests)):
-        bad.append(f"{README}: row for {r}, but no selftests/{r}.c")
+        bad.append(f"{README}: row for {r}, but no selftests/{r}.*")
     return bad, len(tests)
 
 
