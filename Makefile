@@ -20,7 +20,9 @@
 #                   kernel installed later)
 #   make checkpatch kernel style of the kernel sources, after make lint
 #   make lint       include boundaries between core/, dev/, npt_ept/ and
-#                   the vendors (scripts/check-layout.py)
+#                   the vendors (scripts/check-layout.py); every selftest
+#                   in selftests/README.md and every exit-table entry in
+#                   design.rst (scripts/check-docs.py)
 #
 # Everything runtime runs in emulated machines: `qemu-system-x86_64 -accel
 # tcg -cpu EPYC,+svm,+npt` (AMD-V) and Bochs's corei7_skylake_x (VT-x),
@@ -122,6 +124,7 @@ bench-boot-%:
 
 lint:
 	@python3 scripts/check-layout.py
+	@python3 scripts/check-docs.py
 
 checkpatch: ksrc lint
 	@test -n "$(KERNEL_SRCS)" || { echo "no kernel sources yet"; exit 1; }

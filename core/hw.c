@@ -11,7 +11,8 @@
  * STGIs), so the SVM backend needs no callback. The single callback slot
  * (cpu_emergency_register_virt_callback) is taken by kvm_intel at load,
  * so registering one here would WARN whenever both are loaded; the VMX
- * backend must solve emergency VMXOFF differently.
+ * backend uses a reboot notifier and relies on kvm_intel's callback for
+ * the emergency paths (vmx/vmx.c says how, and what that leaves open).
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>

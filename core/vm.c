@@ -60,15 +60,12 @@ static long vmon_vm_create_vcpu(struct vmon_vm *vm, unsigned long id)
 /*
  * KVM_SET_TSS_ADDR: the three pages KVM's VMX backend needs to run real
  * mode without unrestricted guest. vmon requires unrestricted guest (and
- * SVM needs nothing), so the address is only recorded, after KVM's check
- * that the three pages fit below 4 GiB.
+ * SVM needs nothing), so, as KVM does then, nothing is kept: only KVM's
+ * check that the three pages fit below 4 GiB.
  */
 static long vmon_vm_set_tss_addr(struct vmon_vm *vm, unsigned long addr)
 {
-	if (addr > (unsigned int)(-3 * PAGE_SIZE))
-		return -EINVAL;
-	vm->tss_addr = addr;
-	return 0;
+	return addr > (unsigned int)(-3 * PAGE_SIZE) ? -EINVAL : 0;
 }
 
 static long vmon_vm_check_extension(struct vmon_vm *vm, unsigned long arg)

@@ -149,11 +149,6 @@ void vmon_tdp_destroy(struct vmon_vm *vm);	/* frees every table */
  */
 int vmon_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write, bool exec);
 /*
- * Remove every mapping of [gfn, gfn + npages) and make sure no vCPU
- * uses a stale translation when this returns (kicks vCPUs in guest mode).
- */
-void vmon_tdp_zap_gfn_range(struct vmon_vm *vm, u64 gfn, u64 npages);
-/*
  * Deleting or moving a slot, under slots_lock: begin() zaps the old range
  * and holds off faults (they return VMON_TDP_RETRY) while the new slot set
  * is published and synchronize_srcu() runs; end() lets faults in again.
@@ -203,7 +198,7 @@ struct vmon_backend_ops {
 	void (*vm_destroy)(struct vmon_vm *vm);
 	int (*vcpu_create)(struct vmon_vcpu *vcpu);
 	void (*vcpu_free)(struct vmon_vcpu *vcpu);
-	/* Architectural reset (KVM_CREATE_VCPU, triple fault). */
+	/* Architectural reset (KVM_CREATE_VCPU, INIT). */
 	void (*vcpu_reset)(struct vmon_vcpu *vcpu);
 
 	/*
@@ -238,7 +233,8 @@ struct vmon_backend_ops {
 	 * Events (events.c owns the queue and the priorities). inject_event
 	 * is called with IRQs off right before run() for the one event the
 	 * core chose; an event whose delivery an exit cut short goes back to
-	 * the core with vmon_event_vectoring() from handle_exit().
+	 * the core with vmon_event_vectoring() from run(), right after the
+	 * exit with IRQs off (before handle_exit()).
 	 */
 	void (*inject_event)(struct vmon_vcpu *vcpu,
 			     const struct vmon_event *ev);
@@ -331,7 +327,6 @@ struct vmon_vm {
 	/* Bumped (under mmu_lock) when a vCPU TLB flush is needed. */
 	atomic_t tlb_flush_gen;			/* (a) */
 
-	unsigned long tss_addr;			/* (l) KVM_SET_TSS_ADDR */
 	u64 tsc_offset;				/* (o) vCPUs' initial offset */
 	/*
 	 * KVM_CAP_MAX_VCPU_ID (caps.c): 0 until set, or until the first

@@ -103,8 +103,6 @@ bool vmon_lapic_accept_extint(struct vmon_vcpu *vcpu);
 /* vCPU side: TPR as CR8 (0-15). */
 u8 vmon_lapic_get_cr8(struct vmon_vcpu *vcpu);
 void vmon_lapic_set_cr8(struct vmon_vcpu *vcpu, u8 cr8);
-/* vCPU side: is the vCPU's LAPIC in x2APIC mode. */
-bool vmon_lapic_x2apic(struct vmon_vcpu *vcpu);
 
 /*
  * vCPU side: guest access to the xAPIC page. Returns true if @gpa is in

@@ -759,13 +759,6 @@ void vmon_lapic_set_cr8(struct vmon_vcpu *vcpu, u8 cr8)
 		lapic_request_event(apic, false);
 }
 
-bool vmon_lapic_x2apic(struct vmon_vcpu *vcpu)
-{
-	struct vmon_lapic *apic = to_lapic(vcpu);
-
-	return apic && lapic_x2apic_mode(apic);
-}
-
 /* ---------------------------------------------------------------- */
 /* Life cycle                                                        */
 

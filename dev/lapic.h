@@ -2,7 +2,7 @@
 /*
  * Local APIC internals shared by lapic.c (registers, delivery, state) and
  * lapic_timer.c (the APIC timer on a host hrtimer). Nothing outside those
- * two files includes this; the rest of vmon uses irq.h.
+ * two files includes this; the rest of vmon uses devices.h.
  *
  * The registers live in a 1 KiB page laid out like the xAPIC MMIO page,
  * which is also the KVM_GET/SET_LAPIC format. Ownership:

@@ -437,23 +437,8 @@ out_free:
 /* ---------------------------------------------------------------- */
 /* Zapping for the core                                              */
 
-void vmon_tdp_zap_gfn_range(struct vmon_vm *vm, u64 gfn, u64 npages)
-{
-	u64 end = gfn + npages;
-
-	if (!vm->tdp.root || !npages)
-		return;
-	if (end < gfn)
-		end = U64_MAX;
-
-	spin_lock(&vm->mmu_lock);
-	if (tdp_zap_gfn_range_locked(vm, gfn, end))
-		vmon_flush_remote_tlbs(vm);
-	spin_unlock(&vm->mmu_lock);
-}
-
 /*
- * Why a bracket and not just vmon_tdp_zap_gfn_range() after
+ * Why a bracket and not just a zap of the old range after
  * synchronize_srcu(): between publishing a slot set without the old slot
  * and that zap, the notifier no longer finds the old slot's hva, so if
  * userspace unmaps the old memory in that window the mm frees pages the

@@ -10,7 +10,7 @@ it. Documentation/testing.rst explains the two QEMU bugs at length.
 The policy, enforced by excuse() and by nothing else:
 
 * A test binary prints ``# vmon-known-emulator-bug: <id>`` as a
-  diagnosis when it has counted the evidence (selftests/lib/vm.c), on any
+  diagnosis when it has counted the evidence (selftests/lib/emulator.c), on any
   device. The marker explains a failure; it does not decide its verdict.
 * Only the oracle's failures (device ``kvm``, on either machine) may be
   turned into a SKIP by a marker: Linux's KVM is not what is under test,

@@ -4,16 +4,8 @@
 # /init of vmon's test initramfs (busybox sh, PID 1). Built into the image
 # by scripts/mkinitramfs.sh, which also writes /etc/vmon/plan. Everything it
 # prints goes to the serial console, which the host logs and parses with
-# scripts/vmonlog.py. The marker lines below are that parser's contract:
-#
-#   === VMON START plan=<p> ===                     /init began
-#   === VMON HOST name=<check> rc=<n> ===          a host-level check
-#   === VMON HOST name=<check> rc=0 skip=1 ===      ...skipped (the line
-#                                                   before says why)
-#   === VMON BEGIN dev=<d> bin=<b> ===              start of one run
-#   === VMON END dev=<d> bin=<b> rc=<n> secs=<s> timeout=<t> ===
-#   === VMON DMESG BEGIN === ... === VMON DMESG END ===
-#   === VMON DONE plan=<p> ===                      /init reached the end
+# scripts/vmonlog.py. The marker lines (mark() below) are that parser's
+# contract, written down once, in vmonlog.py's docstring.
 #
 # Plans: suite (every /tests/* binary against each device, then the
 # module-level checks host:vmon-*, then Linux's own KVM selftests in

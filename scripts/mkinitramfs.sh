@@ -8,7 +8,8 @@
 #
 # Usage: mkinitramfs.sh [-p suite|demo|bench] [-o OUT] [-t "TESTS"]
 #   -p  plan written to /etc/vmon/plan (default suite)
-#   -o  output (default build/initramfs.cpio.gz)
+#   -o  output (default build/initramfs.cpio.gz); with the suite plan also
+#       OUT.expect, the results /init's plan will produce (see below)
 #   -t  test binaries to run (names in selftests/build, "_test" optional);
 #       default: all of selftests/build/*_test
 # Environment: KVER, TEST_TIMEOUT (per run, s), KVMST (KVM's own selftests
@@ -255,11 +256,12 @@ if [ $((kvmst_timeout + 20)) -gt "${TEST_TIMEOUT:-120}" ]; then
 fi
 
 guest=${DEMO_GUEST:-userspace/guests/hello.elf}
+devices=${DEVICES:-vmon kvm}
 cat > "$stage/etc/vmon/plan" <<EOF
 # Written by scripts/mkinitramfs.sh; read by /init.
 PLAN=$plan
 TESTS="${names# }"
-DEVICES="${DEVICES:-vmon kvm}"
+DEVICES="$devices"
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 DEMO_DEV=$demo_dev
 DEMO_CMD="/bin/vmon-run --dev /dev/$demo_dev /guests/$(basename "$guest")"
@@ -270,6 +272,43 @@ KVMST_TESTS="$kvmst"
 KVMST_BUILD=$kvmst_build
 KVMST_TIMEOUT=$kvmst_timeout
 EOF
+
+# What that plan produces, one result name a line, for the summary
+# (scripts/check.sh passes each as --expect to ktap-summary.py, which
+# fails what the log lacks): every test on every device; Linux's KVM
+# selftests, kvmst:TEST@DEV, unless their build failed (that is
+# host:kvmst-build's failure); the module checks of init.sh's
+# run_module_checks where the suite uses vmon. Written here, beside the
+# plan, so that nobody derives it again from the image.
+rm -f "$out.expect"
+if [ "$plan" = suite ]; then
+	mkdir -p "$(dirname "$out")"
+	{
+		for t in $names; do
+			for d in $devices; do
+				echo "$d:$t"
+			done
+		done
+		if [ -n "$kvmst" ]; then
+			echo "host:kvmst-build"
+			if [ "$kvmst_build" = 0 ]; then
+				for t in $kvmst; do
+					for d in $devices; do
+						echo "kvmst:$t@$d"
+					done
+				done
+			fi
+		fi
+		case " $devices " in
+		*" vmon "*)
+			for c in insmod-log rmmod params reload; do
+				echo "host:vmon-$c"
+			done
+			;;
+		esac
+	} > "$out.expect"
+	[ -n "$names" ] || echo "mkinitramfs.sh: note: no tests in the suite plan" >&2
+fi
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |

@@ -27,6 +27,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/console.sh
+. "$top/scripts/console.sh"
 initrd=${1:?usage: run-bochs.sh INITRD LOG [TIMEOUT]}
 log=${2:?usage: run-bochs.sh INITRD LOG [TIMEOUT]}
 limit=${3:-900}
@@ -146,80 +148,62 @@ bpid=$!
 # Stopped from outside (make check interrupted): stop Bochs as well.
 # timeout(1) passes the TERM on to it.
 trap 'kill -TERM "$bpid" 2>/dev/null; exit 143' INT TERM
-tpid=
-if [ "${BOCHS_QUIET:-0}" != 1 ]; then
-	if [ "${BOCHS_SHOW:-}" = all ]; then
-		tail -n +1 -f --pid="$bpid" "$log" &
-	else
-		tail -n +1 -f --pid="$bpid" "$log" | sed -u \
-			-e 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' \
-			-e '/=== VMON DMESG BEGIN/,/=== VMON DMESG END/{/=== VMON DMESG/!d}' &
-	fi
-	tpid=$!
-fi
+console_follow "$log" "$bpid" "${BOCHS_QUIET:-0}" "${BOCHS_SHOW:-}"
 
 # Bochs has no -no-reboot: a panic (panic=-1) or a triple fault resets the
 # machine and ISOLINUX boots again. pvhshim greets once per boot, so a
-# second greeting, or a panic line, ends the run. A guest silent for $idle
-# s is hung.
+# second greeting, or a panic line, ends the run (bochs_output, each time
+# the console grew). A guest silent for $idle s is hung.
 why=
 t_init=
 marks=0
 : > "$run/timeline.txt"
-last=-1
-quiet_since=$(date +%s)
-while kill -0 "$bpid" 2>/dev/null; do
-	sleep 1
-	size=$(stat -c %s "$log" 2>/dev/null || echo 0)
-	now=$(date +%s)
-	if [ "$size" != "$last" ]; then
-		last=$size
-		quiet_since=$now
-		# Host-side timeline of the markers in $run/timeline.txt (the
-		# host's time, not the guest's); complete lines only.
-		head -n "$(wc -l < "$log")" "$log" |
-			grep '^pvhshim: starting\|=== VMON \(END\|HOST\|START\|DONE\)' \
-			> "$run/marks" || true
-		n=$(wc -l < "$run/marks")
-		if [ "$n" != "$marks" ]; then
-			tail -n +$((marks + 1)) "$run/marks" |
-				sed "s/^/$((now - ${start%.*})) s: /" \
-				>> "$run/timeline.txt"
-			marks=$n
-		fi
-		if [ -z "$t_init" ] && grep -q '=== VMON START' "$log"; then
-			t_init=$(awk -v a="$start" -v b="$(date +%s.%N)" \
-				'BEGIN { printf "%.0f", b - a }')
-			echo "run-bochs.sh: /init started after ${t_init} s" >&2
-		fi
-		if grep -q 'Kernel panic - not syncing' "$log"; then
-			sleep 2
-			why="the guest kernel panicked"
-		elif grep -q '^boot: ' "$log"; then
-			# ISOLINUX's prompt: it could not boot the entry.
+# shellcheck disable=SC2317  # called by console_watch, by name
+bochs_output() {
+	local now=$1 n
+	# Host-side timeline of the markers in $run/timeline.txt (the
+	# host's time, not the guest's); complete lines only.
+	head -n "$(wc -l < "$log")" "$log" |
+		grep '^pvhshim: starting\|=== VMON \(END\|HOST\|START\|DONE\)' \
+		> "$run/marks" || true
+	n=$(wc -l < "$run/marks")
+	if [ "$n" != "$marks" ]; then
+		tail -n +$((marks + 1)) "$run/marks" |
+			sed "s/^/$((now - ${start%.*})) s: /" \
+			>> "$run/timeline.txt"
+		marks=$n
+	fi
+	if [ -z "$t_init" ] && grep -q '=== VMON START' "$log"; then
+		t_init=$(awk -v a="$start" -v b="$(date +%s.%N)" \
+			'BEGIN { printf "%.0f", b - a }')
+		echo "run-bochs.sh: /init started after ${t_init} s" >&2
+	fi
+	if grep -q 'Kernel panic - not syncing' "$log"; then
+		sleep 2
+		why="the guest kernel panicked"
+	elif grep -q '^boot: ' "$log"; then
+		# ISOLINUX's prompt: it could not boot the entry.
+		sleep 1
+		why="ISOLINUX could not boot the kernel"
+	elif [ "$(grep -c '^pvhshim: starting Linux' "$log")" -gt 1 ]; then
+		why="the guest rebooted"
+	elif grep -q '=== VMON DONE' "$log"; then
+		# poweroff -f ends Bochs; don't wait forever if not.
+		for _ in $(seq 30); do
+			kill -0 "$bpid" 2>/dev/null || break
 			sleep 1
-			why="ISOLINUX could not boot the kernel"
-		elif [ "$(grep -c '^pvhshim: starting Linux' "$log")" -gt 1 ]; then
-			why="the guest rebooted"
-		elif grep -q '=== VMON DONE' "$log"; then
-			# poweroff -f ends Bochs; don't wait forever if not.
-			for _ in $(seq 30); do
-				kill -0 "$bpid" 2>/dev/null || break
-				sleep 1
-			done
-			kill -0 "$bpid" 2>/dev/null && why="Bochs did not power off"
-		fi
-	elif [ "$idle" -gt 0 ] && [ $((now - quiet_since)) -ge "$idle" ]; then
-		why="no console output for ${idle} s: guest hung"
+		done
+		kill -0 "$bpid" 2>/dev/null && why="Bochs did not power off"
 	fi
-	if [ -n "$why" ]; then
-		kill -TERM "$bpid" 2>/dev/null || true
-		break
-	fi
-done
+	[ -z "$why" ]
+}
+watch=0
+console_watch "$bpid" "$log" "$idle" bochs_output || watch=$?
+[ "$watch" != 2 ] || why="no console output for ${idle} s: guest hung"
+[ -z "$why" ] || kill -TERM "$bpid" 2>/dev/null || true
 rc=0
 wait "$bpid" || rc=$?
-[ -z "$tpid" ] || wait "$tpid" || true
+[ -z "$console_tail" ] || wait "$console_tail" || true
 end=$(date +%s.%N)
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 if [ "$rc" -eq 124 ] && [ -z "$why" ]; then

@@ -16,6 +16,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/console.sh
+. "$top/scripts/console.sh"
 initrd=${1:?usage: run-qemu.sh INITRD LOG [TIMEOUT]}
 log=${2:?usage: run-qemu.sh INITRD LOG [TIMEOUT]}
 limit=${3:-600}
@@ -35,8 +37,8 @@ idle=${QEMU_IDLE:-180}
 # -accel tcg always: the host's /dev/kvm cannot run ordinary guests.
 # panic=-1 and -no-reboot turn a guest panic into QEMU exiting; stdin is
 # /dev/null so QEMU never puts a terminal into raw mode. QEMU writes the
-# log itself and `tail --pid` shows it, so that the watchdog below has
-# the PID of the timeout process to stop.
+# log itself and console_follow (console.sh) shows it, so that the
+# watchdog below has the PID of the timeout process to stop.
 # vmontest.emulator=qemu-tcg names the machine to the tests (see
 # run-bochs.sh); the kernel ignores it.
 # Single-threaded TCG by default: with QEMU 7.2's multi-threaded TCG the
@@ -57,56 +59,33 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-append "console=ttyS0 quiet panic=-1 vmontest.emulator=qemu-tcg ${QEMU_APPEND:-}" \
 	< /dev/null >> "$log" 2>&1 &
 qpid=$!
-tpid=
-if [ "${QEMU_QUIET:-0}" != 1 ]; then
-	if [ "${QEMU_SHOW:-}" = all ]; then
-		tail -n +1 -f --pid="$qpid" "$log" &
-	else
-		# The terminal gets the story, the log everything: no dmesg
-		# dump, no QEMU CPUID-feature warnings, no SeaBIOS screen
-		# clearing escapes.
-		tail -n +1 -f --pid="$qpid" "$log" | sed -u \
-			-e 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' \
-			-e "/TCG doesn't support requested feature/d" \
-			-e '/=== VMON DMESG BEGIN/,/=== VMON DMESG END/{/=== VMON DMESG/!d}' &
-	fi
-	tpid=$!
-fi
+console_follow "$log" "$qpid" "${QEMU_QUIET:-0}" "${QEMU_SHOW:-}"
 
 # A guest that hangs hard (a lockup with interrupts off, a deadlock)
 # prints nothing more: stop it after $idle s of silence rather than wait
 # for the overall limit. /init prints within TEST_TIMEOUT of every start.
 hung=0
-last=-1
-quiet_since=$(date +%s)
-while kill -0 "$qpid" 2>/dev/null; do
-	sleep 1
-	size=$(stat -c %s "$log" 2>/dev/null || echo 0)
-	now=$(date +%s)
-	if [ "$size" != "$last" ]; then
-		last=$size
-		quiet_since=$now
-	elif [ "$idle" -gt 0 ] && [ $((now - quiet_since)) -ge "$idle" ]; then
-		hung=1
-		# Where is it stuck? SysRq (enabled by /init) from QEMU's
-		# keyboard: 9 raises the console loglevel past "quiet", l makes
-		# every CPU print its backtrace through an NMI, w lists blocked
-		# tasks -- if the kernel still takes the keyboard interrupt.
-		# The registers come from QEMU itself, whatever the guest does.
-		echo "run-qemu.sh: no console output for ${idle} s: guest hung;" \
-			"asking for backtraces and registers" >> "$log"
-		python3 "$top/scripts/qemu-mon.py" "$mon" \
-			"sendkey alt-sysrq-9" sleep:1 \
-			"sendkey alt-sysrq-l" sleep:5 "sendkey alt-sysrq-w" \
-			sleep:3 "info registers -a" >> "$log" 2>&1
-		kill -TERM "$qpid" 2>/dev/null
-		break
-	fi
-done
+watch=0
+console_watch "$qpid" "$log" "$idle" || watch=$?
+if [ "$watch" = 2 ]; then
+	hung=1
+	# Where is it stuck? SysRq (enabled by /init) from QEMU's
+	# keyboard: 9 raises the console loglevel past "quiet", l makes
+	# every CPU print its backtrace through an NMI, w lists blocked
+	# tasks -- if the kernel still takes the keyboard interrupt.
+	# The registers come from QEMU itself, whatever the guest does.
+	echo "run-qemu.sh: no console output for ${idle} s: guest hung;" \
+		"asking for backtraces and registers" >> "$log"
+	python3 "$top/scripts/qemu-mon.py" "$mon" \
+		"sendkey alt-sysrq-9" sleep:1 \
+		"sendkey alt-sysrq-l" sleep:5 "sendkey alt-sysrq-w" \
+		sleep:3 "info registers -a" >> "$log" 2>&1
+	kill -TERM "$qpid" 2>/dev/null
+fi
 rc=0
 wait "$qpid" || rc=$?
 rm -f "$mon"
-[ -z "$tpid" ] || wait "$tpid" || true
+[ -z "$console_tail" ] || wait "$console_tail" || true
 end=$(date +%s.%N)
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 if [ "$hung" = 1 ]; then

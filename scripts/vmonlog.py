@@ -3,6 +3,7 @@
 
 A log is the serial console of one emulated boot (scripts/init.sh writes
 it) or a host-side log written by scripts/check.sh in the same syntax.
+This docstring is the one statement of the marker contract between them.
 Marker lines (found anywhere in a line: kernel messages can glue onto
 them):
 

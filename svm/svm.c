@@ -129,7 +129,6 @@ int svm_detect(void)
 	svm_caps.nrips = edx & BIT(3);
 	svm_caps.flush_by_asid = edx & BIT(6);
 	svm_caps.decode_assists = edx & BIT(7);
-	svm_caps.vgif = edx & BIT(16);
 	vmon_pr_info("AMD-V rev %u: %u ASIDs, NRIPS %d, FlushByAsid %d, DecodeAssists %d\n",
 		     eax & 0xff, ebx, svm_caps.nrips, svm_caps.flush_by_asid,
 		     svm_caps.decode_assists);
@@ -287,7 +286,6 @@ static int svm_vcpu_create(struct vmon_vcpu *vcpu)
 		kfree(svm);
 		return -ENOMEM;
 	}
-	svm->vcpu = vcpu;
 	svm->vmcb = page_address(page);
 	svm->vmcb_pa = svm_page_pa(page);
 	svm->last_cpu = -1;

@@ -34,14 +34,12 @@ struct svm_caps {
 	bool nrips;		/* next RIP saved on #VMEXIT */
 	bool flush_by_asid;	/* TLB_CONTROL_FLUSH_ASID */
 	bool decode_assists;	/* insn bytes on #NPF, GPR in EXITINFO1 */
-	bool vgif;
 };
 
 extern struct svm_caps svm_caps;
 
 /* Per-vCPU backend state (vcpu->vendor). */
 struct svm_vcpu {
-	struct vmon_vcpu *vcpu;		/* (o) */
 	struct vmcb *vmcb;		/* (o) one page */
 	u64 vmcb_pa;			/* (o) C-bit included */
 
@@ -56,7 +54,7 @@ struct svm_vcpu {
 	bool nmi_masked;		/* (v) injected NMI, IRET not done */
 	bool awaiting_iret;		/* (v) IRET at iret_rip intercepted */
 	u64 iret_rip;			/* (v) */
-	/* Where the last exit saw an STI/MOV SS shadow (svm_vcpu_run). */
+	/* Where the last exit saw an STI/MOV SS shadow (svm_run). */
 	bool shadow_seen;		/* (v) */
 	u64 shadow_rip;			/* (v) */
 

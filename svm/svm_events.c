@@ -143,7 +143,7 @@ static void svm_close_irq_window(struct svm_vcpu *svm)
 /*
  * Step one guest instruction with RFLAGS.TF: how a window that an IRET in
  * progress or an STI/MOV SS shadow holds shut is opened. Our TF lives only
- * in the VMCB (svm_vcpu_run() adds and strips it), so the guest's RFLAGS,
+ * in the VMCB (svm_run() adds and strips it), so the guest's RFLAGS,
  * as the core and KVM_GET_REGS see them, never carry it.
  */
 static void svm_step_one(struct vmon_vcpu *vcpu)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmon AMD-V backend: #VMEXIT handlers, one lookup from exit code to code.
- * The codes 0x00-0x9f are an array; the nested page fault (0x400) and
+ * The codes 0x00-0x8e (RDPRU) are an array; the nested page fault (0x400) and
  * VMEXIT_INVALID (-1) are the only others vmon can see and are checked
  * first. Each handler returns as ops->handle_exit does: > 0 re-enter,
  * 0 exit to userspace with kvm_run filled, < 0 errno.
@@ -262,8 +262,10 @@ static int svm_exit_write_cr4(struct vmon_vcpu *vcpu)
 }
 
 /*
- * The VMCB is undefined after a shutdown intercept; KVM re-initializes
- * the vCPU (INIT) before reporting KVM_EXIT_SHUTDOWN, and so does vmon.
+ * The VMCB is undefined after a shutdown intercept; kvm_amd re-initializes
+ * the vCPU (INIT) before reporting KVM_EXIT_SHUTDOWN. vmon rebuilds the
+ * VMCB and the registers as at reset; the LAPIC and the event queue are
+ * left as they were.
  */
 static int svm_exit_shutdown(struct vmon_vcpu *vcpu)
 {

@@ -104,14 +104,10 @@ static int vmx_exit_exception_nmi(struct vmon_vcpu *vcpu)
 }
 
 /*
- * The guest triple-faulted. The state is the faulting one; KVM
- * re-initializes the vCPU (INIT) before reporting KVM_EXIT_SHUTDOWN, and
- * so does vmon.
- */
-/*
- * Unlike SVM's VMCB after a shutdown intercept, the VMCS stays defined:
- * kvm_intel reports the shutdown and leaves the state as it was, and so
- * does vmon (userspace resets the vCPU if it wants to).
+ * The guest triple-faulted. Unlike SVM's VMCB after a shutdown intercept,
+ * the VMCS stays defined: kvm_intel reports KVM_EXIT_SHUTDOWN and leaves
+ * the state as it was, and so does vmon (userspace resets the vCPU if it
+ * wants to).
  */
 static int vmx_exit_triple_fault(struct vmon_vcpu *vcpu)
 {

@@ -573,7 +573,7 @@ static void vmx_reset_seg(int seg, u16 sel, u32 ar, u64 base)
 	vmcs_write(vmx_seg_ar[seg], ar);
 }
 
-/* Architectural reset (KVM_CREATE_VCPU, and after a triple fault). */
+/* Architectural reset (KVM_CREATE_VCPU, INIT). */
 void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
