@@ -29,6 +29,24 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/vmon.h>
+
+/*
+ * The result of every MSR handler at every level (core msr.c, the LAPIC,
+ * the backend's get_msr/set_msr), as KVM's 0/1 but with names and one
+ * more case kept apart:
+ *   VMON_MSR_OK         done (@*data filled for a read);
+ *   VMON_MSR_UNHANDLED  not this handler's MSR: the caller asks the next
+ *                       level, and the last level turns it into a fault;
+ *   VMON_MSR_FAULT      this handler's MSR, but the access is refused.
+ * Both failures give the guest #GP and userspace a short KVM_GET/SET_MSRS
+ * count. OK is 0, so "if (r)" means "not done".
+ */
+enum vmon_msr_result {
+	VMON_MSR_OK = 0,
+	VMON_MSR_UNHANDLED,
+	VMON_MSR_FAULT,
+};
+
 #include "devices.h"
 
 #define VMON_MAX_VCPUS		1024
@@ -213,11 +231,15 @@ struct vmon_backend_ops {
 	 */
 	void (*get_sregs)(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs);
 	int (*set_sregs)(struct vmon_vcpu *vcpu, const struct kvm_sregs *s);
-	/* Returns 0, or 1 if the MSR is not handled by the backend. */
-	int (*get_msr)(struct vmon_vcpu *vcpu, u32 index, u64 *data);
-	/* Returns 0, 1 (not handled), or -EINVAL for a bad value. */
-	int (*set_msr)(struct vmon_vcpu *vcpu, u32 index, u64 data,
-		       bool host_initiated);
+	/*
+	 * MSRs the backend keeps (enum vmon_msr_result). The core has
+	 * applied the architectural rules (msr.c): the backend refuses only
+	 * what its hardware cannot hold.
+	 */
+	enum vmon_msr_result (*get_msr)(struct vmon_vcpu *vcpu, u32 index,
+					u64 *data);
+	enum vmon_msr_result (*set_msr)(struct vmon_vcpu *vcpu, u32 index,
+					u64 data, bool host_initiated);
 	u64 (*get_cr)(struct vmon_vcpu *vcpu, int cr);	/* 0, 3, 4, 8 */
 	u64 (*get_efer)(struct vmon_vcpu *vcpu);
 	/* CPU mode for decoding: 16, 32 or 64 (CS.D/CS.L/CR0.PE/VM). */
@@ -638,8 +660,10 @@ void vmon_forget_vcpu(struct vmon_vcpu *vcpu);
 void vmon_log_mitigations(const char *entry);
 void vmon_vcpu_destroy(struct vmon_vcpu *vcpu);
 /* MSR access shared by KVM_GET/SET_MSRS and guest RDMSR/WRMSR (msr.c). */
-int vmon_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host);
-int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host);
+enum vmon_msr_result vmon_get_msr(struct vmon_vcpu *vcpu, u32 index,
+				  u64 *data, bool host);
+enum vmon_msr_result vmon_set_msr(struct vmon_vcpu *vcpu, u32 index,
+				  u64 data, bool host);
 long vmon_vcpu_get_msrs(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_set_msrs(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_set_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg);

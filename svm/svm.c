@@ -642,45 +642,47 @@ static u64 *svm_msr_field(struct vmcb_save_area *s, u32 index)
 	}
 }
 
-static int svm_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
+static enum vmon_msr_result svm_get_msr(struct vmon_vcpu *vcpu, u32 index,
+					u64 *data)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *field = svm_msr_field(&svm->vmcb->save, index);
 
 	if (field) {
 		*data = *field;
-		return 0;
+		return VMON_MSR_OK;
 	}
 	switch (index) {
 	case MSR_EFER:
 		*data = svm->vmcb->save.efer & ~EFER_SVME;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_TSC_AUX:
 		if (!svm_has_tsc_aux)
-			return 1;
+			return VMON_MSR_UNHANDLED;
 		*data = svm->tsc_aux;
-		return 0;
+		return VMON_MSR_OK;
 	default:
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	}
 }
 
-static int svm_set_efer(struct vmon_vcpu *vcpu, u64 efer, bool host)
+static enum vmon_msr_result svm_set_efer(struct vmon_vcpu *vcpu, u64 efer,
+					 bool host)
 {
 	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
 
 	if (!vmon_efer_valid(vcpu, efer, host))
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	/* LME cannot change while paging is on (#GP). */
 	if (!host && (s->cr0 & X86_CR0_PG) && ((efer ^ s->efer) & EFER_LME))
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	/* LMA is the CPU's: only KVM_SET_SREGS may set it from outside. */
 	s->efer = (efer & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
-	return 0;
+	return VMON_MSR_OK;
 }
 
-static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
-		       bool host_initiated)
+static enum vmon_msr_result svm_set_msr(struct vmon_vcpu *vcpu, u32 index,
+					u64 data, bool host_initiated)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *field = svm_msr_field(&svm->vmcb->save, index);
@@ -697,7 +699,7 @@ static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 		data = (u32)data;
 	if (field) {
 		*field = data;
-		return 0;
+		return VMON_MSR_OK;
 	}
 	switch (index) {
 	case MSR_EFER:
@@ -709,12 +711,12 @@ static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 				    VMON_EDX, 27) &&
 		     !vmon_guest_has(vcpu, X86_FEATURE_RDPID, 7, 0, VMON_ECX,
 				    22)))
-			return 1;
+			return VMON_MSR_UNHANDLED;
 		/* AMD keeps the low half only. */
 		svm->tsc_aux = (u32)data;
-		return 0;
+		return VMON_MSR_OK;
 	default:
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	}
 }
 

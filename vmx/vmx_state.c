@@ -470,7 +470,7 @@ static u32 vmx_msr_vmcs_field(u32 index)
 	}
 }
 
-int vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
+enum vmon_msr_result vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 *field = vmx_msr_field(vmx, index);
@@ -478,47 +478,49 @@ int vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 
 	if (field) {
 		*data = *field;
-		return 0;
+		return VMON_MSR_OK;
 	}
 	if (vmcs_field) {
 		vmx_vmcs_get(vcpu);
 		*data = vmcs_read(vmcs_field);
 		vmx_vmcs_put(vcpu);
-		return 0;
+		return VMON_MSR_OK;
 	}
 	switch (index) {
 	case MSR_EFER:
 		*data = vmx->efer;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_TSC_AUX:
 		if (!vmx_caps.rdtscp)
-			return 1;
+			return VMON_MSR_UNHANDLED;
 		*data = vmx->tsc_aux;
-		return 0;
+		return VMON_MSR_OK;
 	default:
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	}
 }
 
-static int vmx_set_efer(struct vmon_vcpu *vcpu, u64 efer, bool host)
+static enum vmon_msr_result vmx_set_efer(struct vmon_vcpu *vcpu, u64 efer,
+					 bool host)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	if (!vmon_efer_valid(vcpu, efer, host))
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	/* LME cannot change while paging is on (#GP). */
 	if (!host && (vmx->cr0 & X86_CR0_PG) &&
 	    ((efer ^ vmx->efer) & EFER_LME))
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	/* LMA is the CPU's: only KVM_SET_SREGS may set it from outside. */
 	vmx->efer = (efer & ~EFER_LMA) | (vmx->efer & EFER_LMA);
 	vmx_vmcs_get(vcpu);
 	vmx_write_efer_hw(vmx);
 	vmx_vmcs_put(vcpu);
-	return 0;
+	return VMON_MSR_OK;
 }
 
-int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
+enum vmon_msr_result vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
+				 bool host)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 *field = vmx_msr_field(vmx, index);
@@ -530,16 +532,16 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 	 * are reserved (WRMSR #GP), so vmx_run() would fault loading them.
 	 */
 	if (index == MSR_SYSCALL_MASK && (data >> 32))
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	if (field || vmcs_field) {
 		if (field) {
 			*field = data;
-			return 0;
+			return VMON_MSR_OK;
 		}
 		vmx_vmcs_get(vcpu);
 		vmcs_write(vmcs_field, data);
 		vmx_vmcs_put(vcpu);
-		return 0;
+		return VMON_MSR_OK;
 	}
 	switch (index) {
 	case MSR_EFER:
@@ -549,13 +551,13 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 		    (!host &&
 		     !vmon_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
 				    VMON_EDX, 27)))
-			return 1;
+			return VMON_MSR_UNHANDLED;
 		if (data >> 32)
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 		vmx->tsc_aux = data;
-		return 0;
+		return VMON_MSR_OK;
 	default:
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	}
 }
 
