@@ -150,10 +150,35 @@ static void vmon_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset)
 	vmon_ops->set_tsc_offset(vcpu, offset);
 }
 
+/*
+ * MSRs the guest may touch only if its CPUID announces them, read or
+ * written, whoever keeps the value (KVM's __kvm_get_msr/__kvm_set_msr);
+ * userspace always may. Whether the host can hold them at all is the
+ * backend's limit: it answers VMON_MSR_UNHANDLED.
+ */
+static bool vmon_msr_guest_allowed(struct vmon_vcpu *vcpu, u32 index,
+				   bool host)
+{
+	switch (index) {
+	case MSR_TSC_AUX:
+		/* RDPID alone reads it too: either instruction will do. */
+		return host ||
+		       vmon_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
+				      VMON_EDX, 27) ||
+		       vmon_guest_has(vcpu, X86_FEATURE_RDPID, 7, 0, VMON_ECX,
+				      22);
+	default:
+		return true;
+	}
+}
+
 enum vmon_msr_result vmon_get_msr(struct vmon_vcpu *vcpu, u32 index,
 				  u64 *data, bool host)
 {
 	enum vmon_msr_result r;
+
+	if (!vmon_msr_guest_allowed(vcpu, index, host))
+		return VMON_MSR_FAULT;
 
 	/* x2APIC registers and the TSC deadline belong to the LAPIC. */
 	if (vcpu->lapic) {
@@ -229,7 +254,8 @@ enum vmon_msr_result vmon_set_msr(struct vmon_vcpu *vcpu, u32 index,
 {
 	enum vmon_msr_result r;
 
-	if (!vmon_msr_value_ok(vcpu, index, &data))
+	if (!vmon_msr_guest_allowed(vcpu, index, host) ||
+	    !vmon_msr_value_ok(vcpu, index, &data))
 		return VMON_MSR_FAULT;
 	if (vcpu->lapic) {
 		r = vmon_lapic_set_msr(vcpu, index, data, host);

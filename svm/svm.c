@@ -705,15 +705,10 @@ static enum vmon_msr_result svm_set_msr(struct vmon_vcpu *vcpu, u32 index,
 	case MSR_EFER:
 		return svm_set_efer(vcpu, data, host_initiated);
 	case MSR_TSC_AUX:
-		if (!svm_has_tsc_aux ||
-		    (!host_initiated &&
-		     !vmon_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
-				    VMON_EDX, 27) &&
-		     !vmon_guest_has(vcpu, X86_FEATURE_RDPID, 7, 0, VMON_ECX,
-				    22)))
+		/* The core checked the guest's CPUID and cut bits 63:32. */
+		if (!svm_has_tsc_aux)
 			return VMON_MSR_UNHANDLED;
-		/* AMD keeps the low half only. */
-		svm->tsc_aux = (u32)data;
+		svm->tsc_aux = data;
 		return VMON_MSR_OK;
 	default:
 		return VMON_MSR_UNHANDLED;

@@ -547,13 +547,9 @@ enum vmon_msr_result vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 	case MSR_EFER:
 		return vmx_set_efer(vcpu, data, host);
 	case MSR_TSC_AUX:
-		if (!vmx_caps.rdtscp ||
-		    (!host &&
-		     !vmon_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
-				    VMON_EDX, 27)))
+		/* The core checked the guest's CPUID and bits 63:32. */
+		if (!vmx_caps.rdtscp)
 			return VMON_MSR_UNHANDLED;
-		if (data >> 32)
-			return VMON_MSR_FAULT;
 		vmx->tsc_aux = data;
 		return VMON_MSR_OK;
 	default:
