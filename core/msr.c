@@ -150,11 +150,26 @@ static void vmon_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset)
 	vmon_ops->set_tsc_offset(vcpu, offset);
 }
 
+/* A bit of the guest's KVM_SET_CPUID2 table (none before it), as KVM. */
+static bool vmon_guest_cpuid_bit(struct vmon_vcpu *vcpu, u32 fn, u32 idx,
+				 enum vmon_cpuid_reg reg, int bit)
+{
+	struct kvm_cpuid_entry2 *e = vmon_find_cpuid(vcpu, fn, idx);
+	u32 val;
+
+	if (!e)
+		return false;
+	val = reg == VMON_EAX ? e->eax : reg == VMON_EBX ? e->ebx :
+	      reg == VMON_ECX ? e->ecx : e->edx;
+	return val & BIT(bit);
+}
+
 /*
  * MSRs the guest may touch only if its CPUID announces them, read or
- * written, whoever keeps the value (KVM's __kvm_get_msr/__kvm_set_msr);
- * userspace always may. Whether the host can hold them at all is the
- * backend's limit: it answers VMON_MSR_UNHANDLED.
+ * written, whoever keeps the value (KVM's __kvm_get_msr/__kvm_set_msr,
+ * which read the guest's CPUID only, not the host's); userspace always
+ * may. Whether the host can hold them at all is the backend's limit:
+ * it answers VMON_MSR_UNHANDLED.
  */
 static bool vmon_msr_guest_allowed(struct vmon_vcpu *vcpu, u32 index,
 				   bool host)
@@ -163,10 +178,8 @@ static bool vmon_msr_guest_allowed(struct vmon_vcpu *vcpu, u32 index,
 	case MSR_TSC_AUX:
 		/* RDPID alone reads it too: either instruction will do. */
 		return host ||
-		       vmon_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
-				      VMON_EDX, 27) ||
-		       vmon_guest_has(vcpu, X86_FEATURE_RDPID, 7, 0, VMON_ECX,
-				      22);
+		       vmon_guest_cpuid_bit(vcpu, 0x80000001, 0, VMON_EDX, 27) ||
+		       vmon_guest_cpuid_bit(vcpu, 7, 0, VMON_ECX, 22);
 	default:
 		return true;
 	}
