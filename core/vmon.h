@@ -539,6 +539,20 @@ long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
 int vmon_skip_insn(struct vmon_vcpu *vcpu);
 
 /*
+ * The RIP @len bytes after @rip in CPU mode @mode (16, 32, 64): outside
+ * 64-bit mode EIP wraps at 4 GiB (KVM: the emulator's eip, and VMX's
+ * skip_emulated_instruction). Every "next RIP" goes through here.
+ */
+static inline u64 vmon_rip_advance(u64 rip, unsigned int len, int mode)
+{
+	rip += len;
+	return mode == 64 ? rip : (u32)rip;
+}
+
+/* The host's #MC handler for a machine check that hit the guest (hw.c). */
+void vmon_machine_check(void);
+
+/*
  * Debug registers (debugreg.c). vmon_dbg_reset() from vcpu_reset;
  * vmon_dr_access() from the MOV DR intercept (re-executes the insn, the
  * backend drops its DR intercepts while dbg.hw); vmon_dbg_load() in run()

@@ -23,7 +23,6 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <asm/debugreg.h>
-#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/svm.h>
@@ -952,11 +951,8 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	 * The host missed a machine check that hit the guest: hand it to
 	 * the host's handler while still on this CPU, as KVM does.
 	 */
-	if (unlikely(c->exit_code == SVM_EXIT_EXCP_BASE + MC_VECTOR)) {
-		struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
-
-		do_machine_check(&regs);
-	}
+	if (unlikely(c->exit_code == SVM_EXIT_EXCP_BASE + MC_VECTOR))
+		vmon_machine_check();
 
 	svm_complete_events(vcpu);
 }

@@ -198,9 +198,7 @@ static int svm_cr_write_failed(struct vmon_vcpu *vcpu, u64 code)
 
 static void svm_skip_len(struct vmon_vcpu *vcpu, unsigned int len)
 {
-	vcpu->rip += len;
-	if (svm_get_cpu_mode(vcpu) != 64)
-		vcpu->rip = (u32)vcpu->rip;
+	vcpu->rip = vmon_rip_advance(vcpu->rip, len, svm_get_cpu_mode(vcpu));
 	vmon_insn_step_trap(vcpu);
 }
 
