@@ -333,6 +333,20 @@ enum vmon_msr_result vmon_set_msr(struct vmon_vcpu *vcpu, u32 index,
 			return VMON_MSR_FAULT;
 		vcpu->pat = data;
 		return VMON_MSR_OK;
+	case MSR_EFER: {
+		u64 old = vmon_ops->get_efer(vcpu);
+
+		/* KVM's set_efer(); the backend only stores the result. */
+		if (!vmon_efer_valid(vcpu, data, host))
+			return VMON_MSR_FAULT;
+		/* LME cannot change while paging is on (#GP). */
+		if (!host && (vmon_ops->get_cr(vcpu, 0) & X86_CR0_PG) &&
+		    ((data ^ old) & EFER_LME))
+			return VMON_MSR_FAULT;
+		/* LMA is the CPU's: only KVM_SET_SREGS may set it. */
+		data = (data & ~EFER_LMA) | (old & EFER_LMA);
+		return vmon_ops->set_msr(vcpu, index, data, host);
+	}
 	case MSR_IA32_DEBUGCTLMSR:
 		/* No LBR virtualization: accept the defined bits, keep 0. */
 		if (data & ~0x3fULL)

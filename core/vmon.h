@@ -696,6 +696,16 @@ struct kvm_cpuid_entry2 *vmon_find_cpuid(struct vmon_vcpu *vcpu, u32 fn,
 bool vmon_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
 		    u32 idx, enum vmon_cpuid_reg reg, int bit);
 u64 vmon_cr4_reserved(struct vmon_vcpu *vcpu);
+/*
+ * MOV to CR4 from @old with the guest's @efer and @cr3: false for #GP
+ * (KVM's kvm_set_cr4()); the backend adds only its own limits (VMX's
+ * fixed bits). A change of VMON_CR4_FLUSH_BITS flushes the guest's TLB.
+ */
+bool vmon_cr4_write_ok(struct vmon_vcpu *vcpu, u64 old, u64 cr4, u64 efer,
+		       u64 cr3);
+#define VMON_CR4_FLUSH_BITS (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE | \
+			     X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP | \
+			     X86_CR4_PKE | X86_CR4_LA57)
 /* Leaf 1 / 7.0 feature bit offered by KVM_GET_SUPPORTED_CPUID (cpuid.c). */
 bool vmon_cpuid_offered(u32 fn, enum vmon_cpuid_reg reg, int bit);
 bool vmon_efer_valid(struct vmon_vcpu *vcpu, u64 efer, bool host);

@@ -665,21 +665,6 @@ static enum vmon_msr_result svm_get_msr(struct vmon_vcpu *vcpu, u32 index,
 	}
 }
 
-static enum vmon_msr_result svm_set_efer(struct vmon_vcpu *vcpu, u64 efer,
-					 bool host)
-{
-	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
-
-	if (!vmon_efer_valid(vcpu, efer, host))
-		return VMON_MSR_FAULT;
-	/* LME cannot change while paging is on (#GP). */
-	if (!host && (s->cr0 & X86_CR0_PG) && ((efer ^ s->efer) & EFER_LME))
-		return VMON_MSR_FAULT;
-	/* LMA is the CPU's: only KVM_SET_SREGS may set it from outside. */
-	s->efer = (efer & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
-	return VMON_MSR_OK;
-}
-
 static enum vmon_msr_result svm_set_msr(struct vmon_vcpu *vcpu, u32 index,
 					u64 data, bool host_initiated)
 {
@@ -702,7 +687,9 @@ static enum vmon_msr_result svm_set_msr(struct vmon_vcpu *vcpu, u32 index,
 	}
 	switch (index) {
 	case MSR_EFER:
-		return svm_set_efer(vcpu, data, host_initiated);
+		/* Checked by the core (msr.c); VMRUN wants SVME on. */
+		svm->vmcb->save.efer = data | EFER_SVME;
+		return VMON_MSR_OK;
 	case MSR_TSC_AUX:
 		/* The core checked the guest's CPUID and cut bits 63:32. */
 		if (!svm_has_tsc_aux)

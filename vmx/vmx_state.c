@@ -176,14 +176,8 @@ int vmx_set_cr4(struct vmon_vcpu *vcpu, u64 cr4)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 old = vmx->cr4;
 
-	if (cr4 & vmx_cr4_reserved(vcpu))
-		return -EINVAL;
-	if ((vmx->efer & EFER_LMA) &&
-	    (!(cr4 & X86_CR4_PAE) || ((cr4 ^ old) & X86_CR4_LA57)))
-		return -EINVAL;
-	/* PCIDE may only be set with CR3[11:0] = 0, in long mode. */
-	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
-	    (!(vmx->efer & EFER_LMA) || (vmx_get_cr(vcpu, 3) & 0xfff)))
+	if ((cr4 & ~vmx_caps.cr4_fixed1) ||
+	    !vmon_cr4_write_ok(vcpu, old, cr4, vmx->efer, vmx_get_cr(vcpu, 3)))
 		return -EINVAL;
 	vmx->cr4 = cr4;
 	if (vmx_pae_paging(vmx) &&
@@ -196,9 +190,7 @@ int vmx_set_cr4(struct vmon_vcpu *vcpu, u64 cr4)
 	vmx_vmcs_get(vcpu);
 	vmx_write_cr4_hw(vmx);
 	vmx_vmcs_put(vcpu);
-	if ((cr4 ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
-			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |
-			   X86_CR4_PKE | X86_CR4_LA57))
+	if ((cr4 ^ old) & VMON_CR4_FLUSH_BITS)
 		vmx->need_flush = true;
 	return 0;
 }
@@ -500,23 +492,15 @@ enum vmon_msr_result vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
-static enum vmon_msr_result vmx_set_efer(struct vmon_vcpu *vcpu, u64 efer,
-					 bool host)
+/* EFER as the core checked it (msr.c). */
+static void vmx_set_efer(struct vmon_vcpu *vcpu, u64 efer)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	if (!vmon_efer_valid(vcpu, efer, host))
-		return VMON_MSR_FAULT;
-	/* LME cannot change while paging is on (#GP). */
-	if (!host && (vmx->cr0 & X86_CR0_PG) &&
-	    ((efer ^ vmx->efer) & EFER_LME))
-		return VMON_MSR_FAULT;
-	/* LMA is the CPU's: only KVM_SET_SREGS may set it from outside. */
-	vmx->efer = (efer & ~EFER_LMA) | (vmx->efer & EFER_LMA);
+	vmx->efer = efer;
 	vmx_vmcs_get(vcpu);
 	vmx_write_efer_hw(vmx);
 	vmx_vmcs_put(vcpu);
-	return VMON_MSR_OK;
 }
 
 enum vmon_msr_result vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
@@ -545,7 +529,8 @@ enum vmon_msr_result vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 	}
 	switch (index) {
 	case MSR_EFER:
-		return vmx_set_efer(vcpu, data, host);
+		vmx_set_efer(vcpu, data);
+		return VMON_MSR_OK;
 	case MSR_TSC_AUX:
 		/* The core checked the guest's CPUID and bits 63:32. */
 		if (!vmx_caps.rdtscp)
