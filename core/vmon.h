@@ -56,6 +56,12 @@ enum vmon_msr_result {
 #define VMON_RUN_MMAP_PAGES	2	/* kvm_run + PIO data page */
 #define VMON_PIO_PAGE_OFFSET	1	/* == KVM_PIO_PAGE_OFFSET on x86 */
 #define VMON_PAT_DEFAULT	0x0007040600070406ULL	/* power-on PAT */
+/* Power-on/INIT values both backends load (SDM 9.1.1, APM 14.1.3). */
+#define VMON_RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
+#define VMON_RESET_DR6		0xffff0ff0ULL
+#define VMON_RESET_DR7		0x400ULL
+#define VMON_RESET_RDX		0x600ULL	/* without a CPUID leaf 1 */
+#define VMON_RESET_RIP		0xfff0ULL	/* CS base 0xffff0000 */
 
 /* Guest general purpose registers, in the hardware encoding order. */
 enum vmon_reg {
@@ -537,6 +543,14 @@ long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
  * after a failed decode has set KVM_EXIT_INTERNAL_ERROR (return 0 then).
  */
 int vmon_skip_insn(struct vmon_vcpu *vcpu);
+
+/*
+ * The core's part of an architectural reset, called by the backend's
+ * vcpu_reset (vcpu.c): GPRs, RIP, RFLAGS, the debug registers, as KVM's
+ * kvm_vcpu_reset(). The backend resets what it keeps to the VMON_RESET_*
+ * values.
+ */
+void vmon_vcpu_reset_regs(struct vmon_vcpu *vcpu);
 
 /*
  * The RIP @len bytes after @rip in CPU mode @mode (16, 32, 64): outside

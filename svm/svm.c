@@ -44,10 +44,6 @@ static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
 #define SVM_MSRPM_SIZE		(2 * PAGE_SIZE)
 
 /* Reset values (AMD APM vol. 2, "Initial Processor State"). */
-#define SVM_RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
-#define SVM_RESET_DR6		0xffff0ff0ULL
-#define SVM_RESET_DR7		0x400ULL
-#define SVM_RESET_RDX		0x600ULL	/* without a CPUID leaf 1 */
 
 /* Attributes (VMCB compressed form): P, S, type. */
 #define SVM_ATTR_CODE_RX_A	0x9b
@@ -376,8 +372,6 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_save_area *s = &vmcb->save;
-	struct kvm_cpuid_entry2 *leaf1 = vmon_find_cpuid(vcpu, 1, 0);
-
 	clear_page(vmcb);
 	svm_init_control(&vmcb->control, vcpu->tsc_offset);
 
@@ -391,27 +385,22 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 	svm_init_seg(&s->tr, 0, SVM_ATTR_TSS16_BUSY, 0);
 	s->gdtr.limit = 0xffff;
 	s->idtr.limit = 0xffff;
-	s->cr0 = SVM_RESET_CR0;
+	s->cr0 = VMON_RESET_CR0;
 	/* The guest sees EFER 0; VMRUN demands SVME in the guest's EFER. */
 	s->efer = EFER_SVME;
-	s->dr6 = SVM_RESET_DR6;
-	s->dr7 = SVM_RESET_DR7;
+	s->dr6 = VMON_RESET_DR6;
+	s->dr7 = VMON_RESET_DR7;
 	s->g_pat = vcpu->pat;
 	s->rflags = X86_EFLAGS_FIXED;
-	s->rip = 0xfff0;
+	s->rip = VMON_RESET_RIP;
 
-	vmon_dbg_reset(vcpu);
+	vmon_vcpu_reset_regs(vcpu);
 	svm->tsc_aux = 0;
 	svm->nmi_masked = false;
 	svm->awaiting_iret = false;
 	svm->step_active = false;
 	svm->shadow_seen = false;
 	svm->asid_gen = 0;	/* stale guest translations: new ASID */
-
-	memset(vcpu->regs, 0, sizeof(vcpu->regs));
-	vcpu->regs[VMON_RDX] = leaf1 ? leaf1->eax : SVM_RESET_RDX;
-	vcpu->rip = 0xfff0;
-	vcpu->rflags = X86_EFLAGS_FIXED;
 }
 
 /* ------------------------------------------------------------------ */

@@ -19,9 +19,6 @@
 #include "vmx.h"
 
 /* Reset values (SDM vol. 3A, "Processor State After Reset"). */
-#define VMX_RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
-#define VMX_RESET_DR7		0x400ULL
-#define VMX_RESET_RDX		0x600ULL	/* without a CPUID leaf 1 */
 
 /* VMCS access-rights values (SDM vol. 3C, table 24-2) at reset. */
 #define VMX_AR_CODE_RX_A	0x9b
@@ -560,9 +557,8 @@ static void vmx_reset_seg(int seg, u16 sel, u32 ar, u64 base)
 void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	struct kvm_cpuid_entry2 *leaf1 = vmon_find_cpuid(vcpu, 1, 0);
 
-	vmx->cr0 = VMX_RESET_CR0;
+	vmx->cr0 = VMON_RESET_CR0;
 	vmx->cr2 = 0;
 	vmx->cr4 = 0;
 	vmx->cr8 = 0;
@@ -570,17 +566,13 @@ void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 	vmx->star = vmx->lstar = vmx->cstar = vmx->sfmask = 0;
 	vmx->kernel_gs_base = 0;
 	vmx->tsc_aux = 0;
-	vmon_dbg_reset(vcpu);
+	vmon_vcpu_reset_regs(vcpu);
 	vmx->inject_info = 0;
 	vmx->intr_state = 0;
 	vmx->irq_window = false;
 	vmx->nmi_window = false;
 	vmx->need_flush = true;
 
-	memset(vcpu->regs, 0, sizeof(vcpu->regs));
-	vcpu->regs[VMON_RDX] = leaf1 ? leaf1->eax : VMX_RESET_RDX;
-	vcpu->rip = 0xfff0;
-	vcpu->rflags = X86_EFLAGS_FIXED;
 	vmx->exit_rip = vcpu->rip;
 
 	vmx_vmcs_get(vcpu);
@@ -600,7 +592,7 @@ void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 	vmx_write_cr0_hw(vmx);
 	vmx_write_cr4_hw(vmx);
 	vmx_write_efer_hw(vmx);
-	vmcs_write(GUEST_DR7, VMX_RESET_DR7);
+	vmcs_write(GUEST_DR7, VMON_RESET_DR7);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_SYSENTER_CS, 0);
 	vmcs_write(GUEST_SYSENTER_ESP, 0);
