@@ -118,9 +118,8 @@ int vmon_skip_insn(struct vmon_vcpu *vcpu)
 		vmon_emulation_failed(vcpu, bytes, n, 0);
 		return 1;
 	}
-	vcpu->rip += len;
-	if (vmon_ops->get_cpu_mode(vcpu) != 64)
-		vcpu->rip = (u32)vcpu->rip;
+	vcpu->rip = vmon_rip_advance(vcpu->rip, len,
+				     vmon_ops->get_cpu_mode(vcpu));
 done:
 	vmon_insn_step_trap(vcpu);
 	return 0;
@@ -396,9 +395,7 @@ int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 		return vmon_emulation_failed(vcpu, bytes, n, gpa);
 
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	vcpu->mmio.next_rip = vcpu->rip + insn.len;
-	if (mode != 64)
-		vcpu->mmio.next_rip = (u32)vcpu->mmio.next_rip;
+	vcpu->mmio.next_rip = vmon_rip_advance(vcpu->rip, insn.len, mode);
 
 	if (insn.kind == VMON_INSN_LOAD) {
 		vcpu->mmio.reg = insn.reg;

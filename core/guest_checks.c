@@ -81,6 +81,22 @@ u64 vmon_cr4_reserved(struct vmon_vcpu *vcpu)
 	return ~allowed;
 }
 
+bool vmon_cr4_write_ok(struct vmon_vcpu *vcpu, u64 old, u64 cr4, u64 efer,
+		       u64 cr3)
+{
+	if (cr4 & vmon_cr4_reserved(vcpu))
+		return false;
+	/* Long mode needs PAE, and its paging depth cannot change. */
+	if ((efer & EFER_LMA) &&
+	    (!(cr4 & X86_CR4_PAE) || ((cr4 ^ old) & X86_CR4_LA57)))
+		return false;
+	/* PCIDE may only be set with CR3[11:0] = 0, in long mode. */
+	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!(efer & EFER_LMA) || (cr3 & 0xfff)))
+		return false;
+	return true;
+}
+
 /*
  * EFER bits a guest may have (no nested virtualization, so never SVME).
  * As in KVM, userspace is held to what the host supports, the guest to

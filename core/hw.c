@@ -18,6 +18,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/percpu.h>
 #include <linux/smp.h>
+#include <asm/mce.h>
 #include "vmon.h"
 
 static DEFINE_MUTEX(vmon_hw_lock);
@@ -121,6 +122,21 @@ static int vmon_cpu_offline(unsigned int cpu)
 	vmon_hw_disable_this_cpu();
 	local_irq_enable();
 	return 0;
+}
+
+/*
+ * A machine check that hit the guest (or a VM entry) exits to the host
+ * instead of reaching its handler: hand it over on this CPU, right after
+ * the exit with IRQs still off, as KVM's kvm_machine_check() does. The
+ * frame says user mode, whatever the guest's CPL, so that the handler may
+ * kill the current task (the VMM) rather than panic. The guest gets
+ * nothing injected, as in KVM.
+ */
+void vmon_machine_check(void)
+{
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
 }
 
 int vmon_hw_init(void)

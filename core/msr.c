@@ -88,19 +88,19 @@ static u64 vmon_arch_capabilities(void)
 	return data;
 }
 
-static int vmon_get_feature_msr(u32 index, u64 *data)
+static enum vmon_msr_result vmon_get_feature_msr(u32 index, u64 *data)
 {
 	switch (index) {
 	case MSR_IA32_ARCH_CAPABILITIES:
 		*data = vmon_arch_capabilities();
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_IA32_UCODE_REV:
 		/* The host's revision; 0 where the MSR cannot be read. */
 		if (rdmsrl_safe(MSR_IA32_UCODE_REV, data))
 			*data = 0;
-		return 0;
+		return VMON_MSR_OK;
 	default:
-		return -ENOENT;
+		return VMON_MSR_UNHANDLED;
 	}
 }
 
@@ -150,40 +150,79 @@ static void vmon_set_tsc_offset(struct vmon_vcpu *vcpu, u64 offset)
 	vmon_ops->set_tsc_offset(vcpu, offset);
 }
 
-int vmon_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host)
+/* A bit of the guest's KVM_SET_CPUID2 table (none before it), as KVM. */
+static bool vmon_guest_cpuid_bit(struct vmon_vcpu *vcpu, u32 fn, u32 idx,
+				 enum vmon_cpuid_reg reg, int bit)
 {
-	int r;
+	struct kvm_cpuid_entry2 *e = vmon_find_cpuid(vcpu, fn, idx);
+	u32 val;
+
+	if (!e)
+		return false;
+	val = reg == VMON_EAX ? e->eax : reg == VMON_EBX ? e->ebx :
+	      reg == VMON_ECX ? e->ecx : e->edx;
+	return val & BIT(bit);
+}
+
+/*
+ * MSRs the guest may touch only if its CPUID announces them, read or
+ * written, whoever keeps the value (KVM's __kvm_get_msr/__kvm_set_msr,
+ * which read the guest's CPUID only, not the host's); userspace always
+ * may. Whether the host can hold them at all is the backend's limit:
+ * it answers VMON_MSR_UNHANDLED.
+ */
+static bool vmon_msr_guest_allowed(struct vmon_vcpu *vcpu, u32 index,
+				   bool host)
+{
+	switch (index) {
+	case MSR_TSC_AUX:
+		/* RDPID alone reads it too: either instruction will do. */
+		return host ||
+		       vmon_guest_cpuid_bit(vcpu, 0x80000001, 0, VMON_EDX, 27) ||
+		       vmon_guest_cpuid_bit(vcpu, 7, 0, VMON_ECX, 22);
+	default:
+		return true;
+	}
+}
+
+enum vmon_msr_result vmon_get_msr(struct vmon_vcpu *vcpu, u32 index,
+				  u64 *data, bool host)
+{
+	enum vmon_msr_result r;
+
+	if (!vmon_msr_guest_allowed(vcpu, index, host))
+		return VMON_MSR_FAULT;
 
 	/* x2APIC registers and the TSC deadline belong to the LAPIC. */
 	if (vcpu->lapic) {
 		r = vmon_lapic_get_msr(vcpu, index, data, host);
-		if (r <= 0)
-			return r ? -EINVAL : 0;
+		if (r != VMON_MSR_UNHANDLED)
+			return r;
 	}
 	switch (index) {
 	case MSR_IA32_TSC:
 		*data = rdtsc() + vcpu->tsc_offset;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_IA32_TSC_ADJUST:
 		/* Readable whatever the CPUID says, as in KVM. */
 		*data = vcpu->tsc_adjust;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_PLATFORM_INFO:
 		if (!host && READ_ONCE(vcpu->vm->platform_info_hidden))
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 		*data = vcpu->platform_info;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_IA32_CR_PAT:
 		*data = vcpu->pat;	/* backends load it at each entry */
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_IA32_DEBUGCTLMSR:
 		*data = 0;
-		return 0;
+		return VMON_MSR_OK;
 	default:
-		return vmon_ops->get_msr(vcpu, index, data) ? -ENOENT : 0;
+		return vmon_ops->get_msr(vcpu, index, data);
 	}
 }
 
@@ -223,15 +262,17 @@ static bool vmon_msr_value_ok(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
-int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
+enum vmon_msr_result vmon_set_msr(struct vmon_vcpu *vcpu, u32 index,
+				  u64 data, bool host)
 {
-	int r;
+	enum vmon_msr_result r;
 
-	if (!vmon_msr_value_ok(vcpu, index, &data))
-		return -EINVAL;
+	if (!vmon_msr_guest_allowed(vcpu, index, host) ||
+	    !vmon_msr_value_ok(vcpu, index, &data))
+		return VMON_MSR_FAULT;
 	if (vcpu->lapic) {
 		r = vmon_lapic_set_msr(vcpu, index, data, host);
-		if (r <= 0)
+		if (r != VMON_MSR_UNHANDLED)
 			return r;
 	}
 	switch (index) {
@@ -246,12 +287,12 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 		if (!host)
 			vcpu->tsc_adjust += offset - vcpu->tsc_offset;
 		vmon_set_tsc_offset(vcpu, offset);
-		return 0;
+		return VMON_MSR_OK;
 	}
 	case MSR_IA32_TSC_ADJUST:
 		/* KVM drops the write, userspace's too, without the bit. */
 		if (!vmon_guest_has_tsc_adjust(vcpu))
-			return 0;
+			return VMON_MSR_OK;
 		/*
 		 * Only the guest's write moves the TSC (KVM): a restore must
 		 * not count the adjustment twice.
@@ -260,7 +301,7 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 			vmon_set_tsc_offset(vcpu, vcpu->tsc_offset +
 					    (data - vcpu->tsc_adjust));
 		vcpu->tsc_adjust = data;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_PLATFORM_INFO:
 		/*
 		 * Read-only for the guest. vmon does not emulate CPUID
@@ -268,9 +309,9 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 		 * announces it be set.
 		 */
 		if (!host || (data & MSR_PLATFORM_INFO_CPUID_FAULT))
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 		vcpu->platform_info = data;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_IA32_APICBASE:
 		if (vcpu->lapic)
 			return vmon_lapic_set_base(vcpu, data, host);
@@ -282,33 +323,44 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 		 */
 		if (data & ~(MSR_IA32_APICBASE_BASE | MSR_IA32_APICBASE_ENABLE |
 			     MSR_IA32_APICBASE_BSP))
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 		if (!host && ((data ^ vcpu->apic_base) & MSR_IA32_APICBASE_BSP))
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 		vcpu->apic_base = data;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_IA32_CR_PAT:
 		if (!vmon_pat_valid(data))
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 		vcpu->pat = data;
-		return 0;
+		return VMON_MSR_OK;
+	case MSR_EFER: {
+		u64 old = vmon_ops->get_efer(vcpu);
+
+		/* KVM's set_efer(); the backend only stores the result. */
+		if (!vmon_efer_valid(vcpu, data, host))
+			return VMON_MSR_FAULT;
+		/* LME cannot change while paging is on (#GP). */
+		if (!host && (vmon_ops->get_cr(vcpu, 0) & X86_CR0_PG) &&
+		    ((data ^ old) & EFER_LME))
+			return VMON_MSR_FAULT;
+		/* LMA is the CPU's: only KVM_SET_SREGS may set it. */
+		data = (data & ~EFER_LMA) | (old & EFER_LMA);
+		return vmon_ops->set_msr(vcpu, index, data, host);
+	}
 	case MSR_IA32_DEBUGCTLMSR:
 		/* No LBR virtualization: accept the defined bits, keep 0. */
 		if (data & ~0x3fULL)
-			return -EINVAL;
-		return 0;
+			return VMON_MSR_FAULT;
+		return VMON_MSR_OK;
 	default:
-		r = vmon_ops->set_msr(vcpu, index, data, host);
-		if (r > 0)
-			return -ENOENT;
-		return r;
+		return vmon_ops->set_msr(vcpu, index, data, host);
 	}
 }
 
 /*
  * KVM_GET_MSRS / KVM_SET_MSRS on a vCPU (@vcpu set) or KVM_GET_MSRS of
  * feature MSRs on the system fd (@vcpu NULL): returns how many entries
- * were processed.
+ * were processed; the first that is not VMON_MSR_OK stops the walk.
  */
 static long vmon_msr_io(struct vmon_vcpu *vcpu, void __user *argp,
 			bool write)

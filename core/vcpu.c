@@ -122,6 +122,18 @@ static void vmon_sregs_get(struct vmon_vcpu *vcpu, struct kvm_sregs *s)
 			  (unsigned long *)s->interrupt_bitmap);
 }
 
+void vmon_vcpu_reset_regs(struct vmon_vcpu *vcpu)
+{
+	struct kvm_cpuid_entry2 *leaf1 = vmon_find_cpuid(vcpu, 1, 0);
+
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	/* EDX holds the processor signature: the guest's, if it has one. */
+	vcpu->regs[VMON_RDX] = leaf1 ? leaf1->eax : VMON_RESET_RDX;
+	vcpu->rip = VMON_RESET_RIP;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vmon_dbg_reset(vcpu);
+}
+
 static int vmon_sregs_set(struct vmon_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	unsigned int v;

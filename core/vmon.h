@@ -29,6 +29,24 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/vmon.h>
+
+/*
+ * The result of every MSR handler at every level (core msr.c, the LAPIC,
+ * the backend's get_msr/set_msr), as KVM's 0/1 but with names and one
+ * more case kept apart:
+ *   VMON_MSR_OK         done (@*data filled for a read);
+ *   VMON_MSR_UNHANDLED  not this handler's MSR: the caller asks the next
+ *                       level, and the last level turns it into a fault;
+ *   VMON_MSR_FAULT      this handler's MSR, but the access is refused.
+ * Both failures give the guest #GP and userspace a short KVM_GET/SET_MSRS
+ * count. OK is 0, so "if (r)" means "not done".
+ */
+enum vmon_msr_result {
+	VMON_MSR_OK = 0,
+	VMON_MSR_UNHANDLED,
+	VMON_MSR_FAULT,
+};
+
 #include "devices.h"
 
 #define VMON_MAX_VCPUS		1024
@@ -38,6 +56,12 @@
 #define VMON_RUN_MMAP_PAGES	2	/* kvm_run + PIO data page */
 #define VMON_PIO_PAGE_OFFSET	1	/* == KVM_PIO_PAGE_OFFSET on x86 */
 #define VMON_PAT_DEFAULT	0x0007040600070406ULL	/* power-on PAT */
+/* Power-on/INIT values both backends load (SDM 9.1.1, APM 14.1.3). */
+#define VMON_RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
+#define VMON_RESET_DR6		0xffff0ff0ULL
+#define VMON_RESET_DR7		0x400ULL
+#define VMON_RESET_RDX		0x600ULL	/* without a CPUID leaf 1 */
+#define VMON_RESET_RIP		0xfff0ULL	/* CS base 0xffff0000 */
 
 /* Guest general purpose registers, in the hardware encoding order. */
 enum vmon_reg {
@@ -208,11 +232,15 @@ struct vmon_backend_ops {
 	 */
 	void (*get_sregs)(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs);
 	int (*set_sregs)(struct vmon_vcpu *vcpu, const struct kvm_sregs *s);
-	/* Returns 0, or 1 if the MSR is not handled by the backend. */
-	int (*get_msr)(struct vmon_vcpu *vcpu, u32 index, u64 *data);
-	/* Returns 0, 1 (not handled), or -EINVAL for a bad value. */
-	int (*set_msr)(struct vmon_vcpu *vcpu, u32 index, u64 data,
-		       bool host_initiated);
+	/*
+	 * MSRs the backend keeps (enum vmon_msr_result). The core has
+	 * applied the architectural rules (msr.c): the backend refuses only
+	 * what its hardware cannot hold.
+	 */
+	enum vmon_msr_result (*get_msr)(struct vmon_vcpu *vcpu, u32 index,
+					u64 *data);
+	enum vmon_msr_result (*set_msr)(struct vmon_vcpu *vcpu, u32 index,
+					u64 data, bool host_initiated);
 	u64 (*get_cr)(struct vmon_vcpu *vcpu, int cr);	/* 0, 3, 4, 8 */
 	u64 (*get_efer)(struct vmon_vcpu *vcpu);
 	/* CPU mode for decoding: 16, 32 or 64 (CS.D/CS.L/CR0.PE/VM). */
@@ -512,6 +540,28 @@ long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
 int vmon_skip_insn(struct vmon_vcpu *vcpu);
 
 /*
+ * The core's part of an architectural reset, called by the backend's
+ * vcpu_reset (vcpu.c): GPRs, RIP, RFLAGS, the debug registers, as KVM's
+ * kvm_vcpu_reset(). The backend resets what it keeps to the VMON_RESET_*
+ * values.
+ */
+void vmon_vcpu_reset_regs(struct vmon_vcpu *vcpu);
+
+/*
+ * The RIP @len bytes after @rip in CPU mode @mode (16, 32, 64): outside
+ * 64-bit mode EIP wraps at 4 GiB (KVM: the emulator's eip, and VMX's
+ * skip_emulated_instruction). Every "next RIP" goes through here.
+ */
+static inline u64 vmon_rip_advance(u64 rip, unsigned int len, int mode)
+{
+	rip += len;
+	return mode == 64 ? rip : (u32)rip;
+}
+
+/* The host's #MC handler for a machine check that hit the guest (hw.c). */
+void vmon_machine_check(void);
+
+/*
  * Debug registers (debugreg.c). vmon_dbg_reset() from vcpu_reset;
  * vmon_dr_access() from the MOV DR intercept (re-executes the insn, the
  * backend drops its DR intercepts while dbg.hw); vmon_dbg_load() in run()
@@ -633,8 +683,10 @@ void vmon_forget_vcpu(struct vmon_vcpu *vcpu);
 void vmon_log_mitigations(const char *entry);
 void vmon_vcpu_destroy(struct vmon_vcpu *vcpu);
 /* MSR access shared by KVM_GET/SET_MSRS and guest RDMSR/WRMSR (msr.c). */
-int vmon_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host);
-int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host);
+enum vmon_msr_result vmon_get_msr(struct vmon_vcpu *vcpu, u32 index,
+				  u64 *data, bool host);
+enum vmon_msr_result vmon_set_msr(struct vmon_vcpu *vcpu, u32 index,
+				  u64 data, bool host);
 long vmon_vcpu_get_msrs(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_set_msrs(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_set_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg);
@@ -653,6 +705,16 @@ struct kvm_cpuid_entry2 *vmon_find_cpuid(struct vmon_vcpu *vcpu, u32 fn,
 bool vmon_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
 		    u32 idx, enum vmon_cpuid_reg reg, int bit);
 u64 vmon_cr4_reserved(struct vmon_vcpu *vcpu);
+/*
+ * MOV to CR4 from @old with the guest's @efer and @cr3: false for #GP
+ * (KVM's kvm_set_cr4()); the backend adds only its own limits (VMX's
+ * fixed bits). A change of VMON_CR4_FLUSH_BITS flushes the guest's TLB.
+ */
+bool vmon_cr4_write_ok(struct vmon_vcpu *vcpu, u64 old, u64 cr4, u64 efer,
+		       u64 cr3);
+#define VMON_CR4_FLUSH_BITS (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE | \
+			     X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP | \
+			     X86_CR4_PKE | X86_CR4_LA57)
 /* Leaf 1 / 7.0 feature bit offered by KVM_GET_SUPPORTED_CPUID (cpuid.c). */
 bool vmon_cpuid_offered(u32 fn, enum vmon_cpuid_reg reg, int bit);
 bool vmon_efer_valid(struct vmon_vcpu *vcpu, u64 efer, bool host);

@@ -112,15 +112,16 @@ void vmon_lapic_set_cr8(struct vmon_vcpu *vcpu, u8 cr8);
 bool vmon_lapic_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool write,
 		     void *data, int len);
 /*
- * vCPU side: x2APIC MSRs (0x800-0x8ff) and MSR_IA32_TSC_DEADLINE.
- * Return 0, 1 if @index is not a LAPIC MSR, or -EINVAL (guest: #GP).
+ * vCPU side: x2APIC MSRs (0x800-0x8ff) and MSR_IA32_TSC_DEADLINE
+ * (enum vmon_msr_result, in vmon.h: UNHANDLED for any other MSR).
  */
-int vmon_lapic_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data,
-		       bool host);
-int vmon_lapic_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
-		       bool host);
-/* vCPU side: MSR_IA32_APICBASE write (mode changes); 0 or -EINVAL. */
-int vmon_lapic_set_base(struct vmon_vcpu *vcpu, u64 value, bool host);
+enum vmon_msr_result vmon_lapic_get_msr(struct vmon_vcpu *vcpu, u32 index,
+					u64 *data, bool host);
+enum vmon_msr_result vmon_lapic_set_msr(struct vmon_vcpu *vcpu, u32 index,
+					u64 data, bool host);
+/* vCPU side: MSR_IA32_APICBASE write (mode changes); OK or FAULT. */
+enum vmon_msr_result vmon_lapic_set_base(struct vmon_vcpu *vcpu, u64 value,
+					 bool host);
 
 /* vCPU ioctls (vcpu->mutex held). */
 long vmon_vcpu_get_lapic(struct vmon_vcpu *vcpu, unsigned long arg);

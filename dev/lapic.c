@@ -585,63 +585,63 @@ static bool lapic_is_x2apic_msr(u32 index)
 	return index >= APIC_BASE_MSR && index <= APIC_BASE_MSR + 0xff;
 }
 
-int vmon_lapic_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data,
-		       bool host)
+enum vmon_msr_result vmon_lapic_get_msr(struct vmon_vcpu *vcpu, u32 index,
+					u64 *data, bool host)
 {
 	struct vmon_lapic *apic = to_lapic(vcpu);
 	u32 off = (index - APIC_BASE_MSR) << 4, val;
 
 	if (!apic)
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	if (index == MSR_IA32_TSC_DEADLINE) {
 		*data = vmon_lapic_timer_get_deadline(apic);
-		return 0;
+		return VMON_MSR_OK;
 	}
 	if (!lapic_is_x2apic_msr(index))
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	/* Outside x2APIC mode the MSRs #GP, for userspace too (as KVM). */
 	if (!lapic_x2apic_mode(apic))
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	if (off == APIC_ICR) {
 		*data = lapic_get(apic, APIC_ICR) |
 			(u64)lapic_get(apic, APIC_ICR2) << 32;
-		return 0;
+		return VMON_MSR_OK;
 	}
 	if (lapic_reg_read(apic, off, &val))
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	*data = val;
-	return 0;
+	return VMON_MSR_OK;
 }
 
-int vmon_lapic_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
-		       bool host)
+enum vmon_msr_result vmon_lapic_set_msr(struct vmon_vcpu *vcpu, u32 index,
+					u64 data, bool host)
 {
 	struct vmon_lapic *apic = to_lapic(vcpu);
 	u32 off = (index - APIC_BASE_MSR) << 4;
 
 	if (!apic)
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	if (index == MSR_IA32_TSC_DEADLINE) {
 		vmon_lapic_timer_set_deadline(apic, data);
-		return 0;
+		return VMON_MSR_OK;
 	}
 	if (!lapic_is_x2apic_msr(index))
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	if (!lapic_x2apic_mode(apic))
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	if (off == APIC_ICR) {
 		if (data & X2APIC_ICR_RESERVED)
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 		data &= ~(u64)APIC_ICR_BUSY;
 		lapic_set(apic, APIC_ICR, data);
 		lapic_set(apic, APIC_ICR2, data >> 32);
 		lapic_send_ipi(apic, data, data >> 32);
-		return 0;
+		return VMON_MSR_OK;
 	}
 	/* Every other x2APIC register is 32 bits; 63:32 are reserved. */
 	if (data >> 32)
-		return -EINVAL;
-	return lapic_reg_write(apic, off, data);
+		return VMON_MSR_FAULT;
+	return lapic_reg_write(apic, off, data) ? VMON_MSR_FAULT : VMON_MSR_OK;
 }
 
 /* ---------------------------------------------------------------- */
@@ -667,7 +667,8 @@ static void lapic_apply_base(struct vmon_lapic *apic, u64 value)
 		lapic_request_event(apic, false);
 }
 
-int vmon_lapic_set_base(struct vmon_vcpu *vcpu, u64 value, bool host)
+enum vmon_msr_result vmon_lapic_set_base(struct vmon_vcpu *vcpu, u64 value,
+					 bool host)
 {
 	struct vmon_lapic *apic = to_lapic(vcpu);
 	const u64 mode_bits = MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE;
@@ -679,24 +680,24 @@ int vmon_lapic_set_base(struct vmon_vcpu *vcpu, u64 value, bool host)
 	if (!lapic_guest_cpuid1_ecx(vcpu, 21))
 		reserved |= X2APIC_ENABLE;
 	if ((value & reserved) || new_mode == X2APIC_ENABLE)
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	if (!host) {
 		/* SDM 10.12.5: x2APIC is left only through disabled, and */
 		if (old_mode == mode_bits && new_mode == MSR_IA32_APICBASE_ENABLE)
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 		/* entered only from xAPIC mode. */
 		if (!old_mode && new_mode == mode_bits)
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 		/* The BSP flag is the platform's, as in msr.c without an APIC. */
 		if ((value ^ vcpu->apic_base) & MSR_IA32_APICBASE_BSP)
-			return -EINVAL;
+			return VMON_MSR_FAULT;
 	}
 	if (!apic) {
 		vcpu->apic_base = value;
-		return 0;
+		return VMON_MSR_OK;
 	}
 	lapic_apply_base(apic, value);
-	return 0;
+	return VMON_MSR_OK;
 }
 
 int vmon_lapic_pending_vector(struct vmon_vcpu *vcpu)

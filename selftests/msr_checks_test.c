@@ -11,6 +11,8 @@
  * - SYSENTER_EIP/ESP are made canonical, never refused; on AMD only the
  *   low 32 bits are kept unless the guest's CPUID vendor is Intel.
  * - TSC_AUX: bits 63:32 refused for an Intel guest, dropped otherwise.
+ *   The guest reads and writes it only if its CPUID has RDTSCP or RDPID
+ *   (either one alone will do), on both vendors; userspace always may.
  * - SFMASK (bits 63:32 reserved on Intel): kvm_amd keeps all 64 bits in
  *   the VMCB. kvm_intel refuses what the CPU's own WRMSR refuses, and
  *   only while it loads the MSR (64-bit guest with EFER.SCE); otherwise it
@@ -95,6 +97,16 @@ static u64 guest_syscall(u64 set)
 		     "pushfq; andq %1, (%%rsp); popfq"
 		     : : "r"(set), "r"(clear) : "rcx", "r11", "memory", "cc");
 	return syscall_flags;
+}
+
+static u64 guest_rdmsr(u32 msr, u64 *val)
+{
+	u64 n = gp_count;
+	u32 a = 0, d = 0;
+
+	asm volatile("rdmsr" : "+a"(a), "+d"(d) : "c"(msr) : "memory");
+	*val = (u64)d << 32 | a;
+	return gp_count - n;
 }
 
 static void guest_probe_msrs(void)
@@ -272,6 +284,82 @@ TEST(set_msrs_values)
 	if (has_rdtscp())
 		check_set(_metadata, MSR_TSC_AUX, TSC_AUX_HI, intel,
 			  (u32)TSC_AUX_HI);
+}
+
+/* WRMSR 9, then RDMSR: how many of the two got #GP, and what was read. */
+static void guest_tsc_aux(void)
+{
+	u64 gp = guest_wrmsr(MSR_TSC_AUX, 9), val;
+
+	gp += guest_rdmsr(MSR_TSC_AUX, &val);
+	GUEST_SYNC(gp);
+	GUEST_SYNC(val);
+	GUEST_DONE();
+}
+
+#define RDTSCP_BIT	(1u << 27)	/* CPUID 0x80000001 EDX */
+#define RDPID_BIT	(1u << 22)	/* CPUID 7.0 ECX */
+
+/*
+ * The guest's access to TSC_AUX with @rdtscp / @rdpid set or cleared in
+ * its CPUID: #GP for both accesses or for neither. KVM reads the guest's
+ * CPUID only, so an RDPID bit the host lacks counts too.
+ */
+static void check_tsc_aux_gate(struct __test_metadata *_metadata,
+			       bool rdtscp, bool rdpid)
+{
+	const struct kvm_cpuid2 *sup = vt_supported_cpuid();
+	size_t size = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_tsc_aux);
+	struct kvm_cpuid2 *c = malloc(size);
+	bool allowed = rdtscp || rdpid;
+	u64 gp, val;
+	u32 i;
+
+	memcpy(c, sup, size);
+	for (i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 0x80000001)
+			e->edx = rdtscp ? e->edx | RDTSCP_BIT :
+					  e->edx & ~RDTSCP_BIT;
+		if (e->function == 7 && e->index == 0)
+			e->ecx = rdpid ? e->ecx | RDPID_BIT :
+					 e->ecx & ~RDPID_BIT;
+	}
+	vcpu_set_cpuid(vcpu, c);
+	free(c);
+	vm_install_handler(vm, 13, gp_skip_wrmsr);
+	/* Userspace is not bound by the guest's CPUID. */
+	EXPECT_EQ(1, vcpu_set_msr(vcpu, MSR_TSC_AUX, 3));
+	gp = vcpu_run_sync(vcpu);
+	val = vcpu_run_sync(vcpu);
+	vcpu_run_done(vcpu);
+	EXPECT_EQ(allowed ? 0 : 2, gp)
+		TH_LOG("RDTSCP %d RDPID %d: #GP count", rdtscp, rdpid);
+	if (allowed)
+		EXPECT_EQ(9, val);
+	EXPECT_EQ(allowed ? 9 : 3, vcpu_get_msr(vcpu, MSR_TSC_AUX));
+	vm_free(vm);
+}
+
+/*
+ * Before this, vmon's VT-x backend refused a guest with RDPID alone, and
+ * neither backend checked the guest's CPUID on RDMSR.
+ */
+TEST(tsc_aux_needs_rdtscp_or_rdpid)
+{
+	const struct kvm_cpuid_entry2 *e7 =
+		vt_cpuid_find(vt_supported_cpuid(), 7, 0);
+
+	/* The MSR is there for userspace when the host lists either. */
+	if (!has_rdtscp() && !(e7 && (e7->ecx & RDPID_BIT)))
+		SKIP(return, "the host has neither RDTSCP nor RDPID");
+	check_tsc_aux_gate(_metadata, false, false);
+	check_tsc_aux_gate(_metadata, true, false);
+	check_tsc_aux_gate(_metadata, false, true);
+	check_tsc_aux_gate(_metadata, true, true);
 }
 
 static void guest_syscall_mask(void)

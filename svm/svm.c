@@ -23,7 +23,6 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <asm/debugreg.h>
-#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/svm.h>
@@ -45,10 +44,6 @@ static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
 #define SVM_MSRPM_SIZE		(2 * PAGE_SIZE)
 
 /* Reset values (AMD APM vol. 2, "Initial Processor State"). */
-#define SVM_RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
-#define SVM_RESET_DR6		0xffff0ff0ULL
-#define SVM_RESET_DR7		0x400ULL
-#define SVM_RESET_RDX		0x600ULL	/* without a CPUID leaf 1 */
 
 /* Attributes (VMCB compressed form): P, S, type. */
 #define SVM_ATTR_CODE_RX_A	0x9b
@@ -375,8 +370,6 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_save_area *s = &vmcb->save;
-	struct kvm_cpuid_entry2 *leaf1 = vmon_find_cpuid(vcpu, 1, 0);
-
 	clear_page(vmcb);
 	svm_init_control(&vmcb->control, vcpu->tsc_offset);
 
@@ -390,27 +383,22 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 	svm_init_seg(&s->tr, 0, SVM_ATTR_TSS16_BUSY, 0);
 	s->gdtr.limit = 0xffff;
 	s->idtr.limit = 0xffff;
-	s->cr0 = SVM_RESET_CR0;
+	s->cr0 = VMON_RESET_CR0;
 	/* The guest sees EFER 0; VMRUN demands SVME in the guest's EFER. */
 	s->efer = EFER_SVME;
-	s->dr6 = SVM_RESET_DR6;
-	s->dr7 = SVM_RESET_DR7;
+	s->dr6 = VMON_RESET_DR6;
+	s->dr7 = VMON_RESET_DR7;
 	s->g_pat = vcpu->pat;
 	s->rflags = X86_EFLAGS_FIXED;
-	s->rip = 0xfff0;
+	s->rip = VMON_RESET_RIP;
 
-	vmon_dbg_reset(vcpu);
+	vmon_vcpu_reset_regs(vcpu);
 	svm->tsc_aux = 0;
 	svm->nmi_masked = false;
 	svm->awaiting_iret = false;
 	svm->step_active = false;
 	svm->shadow_seen = false;
 	svm->asid_gen = 0;	/* stale guest translations: new ASID */
-
-	memset(vcpu->regs, 0, sizeof(vcpu->regs));
-	vcpu->regs[VMON_RDX] = leaf1 ? leaf1->eax : SVM_RESET_RDX;
-	vcpu->rip = 0xfff0;
-	vcpu->rflags = X86_EFLAGS_FIXED;
 }
 
 /* ------------------------------------------------------------------ */
@@ -640,45 +628,32 @@ static u64 *svm_msr_field(struct vmcb_save_area *s, u32 index)
 	}
 }
 
-static int svm_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
+static enum vmon_msr_result svm_get_msr(struct vmon_vcpu *vcpu, u32 index,
+					u64 *data)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *field = svm_msr_field(&svm->vmcb->save, index);
 
 	if (field) {
 		*data = *field;
-		return 0;
+		return VMON_MSR_OK;
 	}
 	switch (index) {
 	case MSR_EFER:
 		*data = svm->vmcb->save.efer & ~EFER_SVME;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_TSC_AUX:
 		if (!svm_has_tsc_aux)
-			return 1;
+			return VMON_MSR_UNHANDLED;
 		*data = svm->tsc_aux;
-		return 0;
+		return VMON_MSR_OK;
 	default:
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	}
 }
 
-static int svm_set_efer(struct vmon_vcpu *vcpu, u64 efer, bool host)
-{
-	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
-
-	if (!vmon_efer_valid(vcpu, efer, host))
-		return -EINVAL;
-	/* LME cannot change while paging is on (#GP). */
-	if (!host && (s->cr0 & X86_CR0_PG) && ((efer ^ s->efer) & EFER_LME))
-		return -EINVAL;
-	/* LMA is the CPU's: only KVM_SET_SREGS may set it from outside. */
-	s->efer = (efer & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
-	return 0;
-}
-
-static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
-		       bool host_initiated)
+static enum vmon_msr_result svm_set_msr(struct vmon_vcpu *vcpu, u32 index,
+					u64 data, bool host_initiated)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *field = svm_msr_field(&svm->vmcb->save, index);
@@ -695,24 +670,21 @@ static int svm_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
 		data = (u32)data;
 	if (field) {
 		*field = data;
-		return 0;
+		return VMON_MSR_OK;
 	}
 	switch (index) {
 	case MSR_EFER:
-		return svm_set_efer(vcpu, data, host_initiated);
+		/* Checked by the core (msr.c); VMRUN wants SVME on. */
+		svm->vmcb->save.efer = data | EFER_SVME;
+		return VMON_MSR_OK;
 	case MSR_TSC_AUX:
-		if (!svm_has_tsc_aux ||
-		    (!host_initiated &&
-		     !vmon_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
-				    VMON_EDX, 27) &&
-		     !vmon_guest_has(vcpu, X86_FEATURE_RDPID, 7, 0, VMON_ECX,
-				    22)))
-			return 1;
-		/* AMD keeps the low half only. */
-		svm->tsc_aux = (u32)data;
-		return 0;
+		/* The core checked the guest's CPUID and cut bits 63:32. */
+		if (!svm_has_tsc_aux)
+			return VMON_MSR_UNHANDLED;
+		svm->tsc_aux = data;
+		return VMON_MSR_OK;
 	default:
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	}
 }
 
@@ -953,11 +925,8 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	 * The host missed a machine check that hit the guest: hand it to
 	 * the host's handler while still on this CPU, as KVM does.
 	 */
-	if (unlikely(c->exit_code == SVM_EXIT_EXCP_BASE + MC_VECTOR)) {
-		struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
-
-		do_machine_check(&regs);
-	}
+	if (unlikely(c->exit_code == SVM_EXIT_EXCP_BASE + MC_VECTOR))
+		vmon_machine_check();
 
 	svm_complete_events(vcpu);
 }

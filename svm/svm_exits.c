@@ -198,9 +198,7 @@ static int svm_cr_write_failed(struct vmon_vcpu *vcpu, u64 code)
 
 static void svm_skip_len(struct vmon_vcpu *vcpu, unsigned int len)
 {
-	vcpu->rip += len;
-	if (svm_get_cpu_mode(vcpu) != 64)
-		vcpu->rip = (u32)vcpu->rip;
+	vcpu->rip = vmon_rip_advance(vcpu->rip, len, svm_get_cpu_mode(vcpu));
 	vmon_insn_step_trap(vcpu);
 }
 
@@ -244,18 +242,12 @@ static int svm_exit_write_cr4(struct vmon_vcpu *vcpu)
 
 	if (!svm_decode_cr_write(vcpu, 4, &val, &len))
 		return svm_cr_write_failed(vcpu, SVM_EXIT_WRITE_CR4);
-	if ((val & vmon_cr4_reserved(vcpu)) ||
-	    ((s->efer & EFER_LMA) &&
-	     (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57))) ||
-	    ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
-	     (!(s->efer & EFER_LMA) || (s->cr3 & 0xfff)))) {
+	if (!vmon_cr4_write_ok(vcpu, old, val, s->efer, s->cr3)) {
 		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
 	s->cr4 = val;
-	if ((val ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
-			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |
-			   X86_CR4_PKE | X86_CR4_LA57))
+	if ((val ^ old) & VMON_CR4_FLUSH_BITS)
 		svm->asid_gen = 0;
 	svm_skip_len(vcpu, len);
 	return 1;

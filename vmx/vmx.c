@@ -57,7 +57,6 @@
 #include <asm/desc.h>
 #include <asm/hardirq.h>
 #include <asm/idtentry.h>
-#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/perf_event.h>
@@ -1260,11 +1259,8 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 		       (vmx->exit.intr_info & INTR_INFO_VECTOR_MASK) ==
 		       MC_VECTOR &&
 		       (vmx->exit.intr_info & INTR_INFO_INTR_TYPE_MASK) ==
-		       INTR_TYPE_HARD_EXCEPTION)))) {
-		struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
-
-		do_machine_check(&regs);
-	}
+		       INTR_TYPE_HARD_EXCEPTION))))
+		vmon_machine_check();
 	vmx_complete_events(vcpu);
 }
 
@@ -1305,9 +1301,8 @@ static bool vmx_next_rip(struct vmon_vcpu *vcpu, u64 *rip)
 	if (vmx->exit.vmfail || !vmx->exit.insn_len ||
 	    !vmx_exit_has_insn_len((u16)vmx->exit.reason))
 		return false;
-	*rip = vcpu->rip + vmx->exit.insn_len;
-	if (vmx_get_cpu_mode(vcpu) != 64)
-		*rip = (u32)*rip;
+	*rip = vmon_rip_advance(vcpu->rip, vmx->exit.insn_len,
+				vmx_get_cpu_mode(vcpu));
 	return true;
 }
 

@@ -200,8 +200,9 @@ int vmx_set_cr3(struct vmon_vcpu *vcpu, u64 cr3);
 int vmx_load_pdptrs(struct vmon_vcpu *vcpu);
 void vmx_get_sregs(struct vmon_vcpu *vcpu, struct kvm_sregs *sregs);
 int vmx_set_sregs(struct vmon_vcpu *vcpu, const struct kvm_sregs *sregs);
-int vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data);
-int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host);
+enum vmon_msr_result vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data);
+enum vmon_msr_result vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
+				 bool host);
 u64 vmx_get_efer(struct vmon_vcpu *vcpu);
 void vmx_set_cr8(struct vmon_vcpu *vcpu, u64 cr8);
 u64 vmx_get_cs_base(struct vmon_vcpu *vcpu);

@@ -61,9 +61,8 @@ static int vmx_exit_db(struct vmon_vcpu *vcpu)
 	vmx_vmcs_get(vcpu);
 	if ((vmx->exit.intr_info & INTR_INFO_INTR_TYPE_MASK) ==
 	    INTR_TYPE_PRIV_SW_EXCEPTION) {
-		vcpu->rip += vmx->exit.insn_len;
-		if (vmx_get_cpu_mode(vcpu) != 64)
-			vcpu->rip = (u32)vcpu->rip;
+		vcpu->rip = vmon_rip_advance(vcpu->rip, vmx->exit.insn_len,
+					     vmx_get_cpu_mode(vcpu));
 	} else if ((vcpu->rflags & X86_EFLAGS_TF) &&
 		   (vmx->intr_state & (GUEST_INTR_STATE_STI |
 				       GUEST_INTR_STATE_MOV_SS))) {
@@ -175,9 +174,7 @@ static int vmx_exit_io(struct vmon_vcpu *vcpu)
 	};
 	int mode = vmx_get_cpu_mode(vcpu);
 
-	io.next_rip = vcpu->rip + vmx->exit.insn_len;
-	if (mode != 64)
-		io.next_rip = (u32)io.next_rip;
+	io.next_rip = vmon_rip_advance(vcpu->rip, vmx->exit.insn_len, mode);
 	if (io.size != 1 && io.size != 2 && io.size != 4)
 		return vmx_exit_unexpected(vcpu);
 	io.addr_size = mode / 8;
@@ -373,7 +370,8 @@ static int vmx_exit_task_switch(struct vmon_vcpu *vcpu)
 	if (insn) {
 		if (!vmx->exit.insn_len)
 			return vmx_exit_unexpected(vcpu);
-		ts.next_rip = (u32)(vcpu->rip + vmx->exit.insn_len);
+		ts.next_rip = vmon_rip_advance(vcpu->rip, vmx->exit.insn_len,
+					       vmx_get_cpu_mode(vcpu));
 	}
 	return vmon_task_switch(vcpu, &ts);
 }

@@ -19,9 +19,6 @@
 #include "vmx.h"
 
 /* Reset values (SDM vol. 3A, "Processor State After Reset"). */
-#define VMX_RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
-#define VMX_RESET_DR7		0x400ULL
-#define VMX_RESET_RDX		0x600ULL	/* without a CPUID leaf 1 */
 
 /* VMCS access-rights values (SDM vol. 3C, table 24-2) at reset. */
 #define VMX_AR_CODE_RX_A	0x9b
@@ -176,14 +173,8 @@ int vmx_set_cr4(struct vmon_vcpu *vcpu, u64 cr4)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 old = vmx->cr4;
 
-	if (cr4 & vmx_cr4_reserved(vcpu))
-		return -EINVAL;
-	if ((vmx->efer & EFER_LMA) &&
-	    (!(cr4 & X86_CR4_PAE) || ((cr4 ^ old) & X86_CR4_LA57)))
-		return -EINVAL;
-	/* PCIDE may only be set with CR3[11:0] = 0, in long mode. */
-	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
-	    (!(vmx->efer & EFER_LMA) || (vmx_get_cr(vcpu, 3) & 0xfff)))
+	if ((cr4 & ~vmx_caps.cr4_fixed1) ||
+	    !vmon_cr4_write_ok(vcpu, old, cr4, vmx->efer, vmx_get_cr(vcpu, 3)))
 		return -EINVAL;
 	vmx->cr4 = cr4;
 	if (vmx_pae_paging(vmx) &&
@@ -196,9 +187,7 @@ int vmx_set_cr4(struct vmon_vcpu *vcpu, u64 cr4)
 	vmx_vmcs_get(vcpu);
 	vmx_write_cr4_hw(vmx);
 	vmx_vmcs_put(vcpu);
-	if ((cr4 ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
-			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |
-			   X86_CR4_PKE | X86_CR4_LA57))
+	if ((cr4 ^ old) & VMON_CR4_FLUSH_BITS)
 		vmx->need_flush = true;
 	return 0;
 }
@@ -470,7 +459,7 @@ static u32 vmx_msr_vmcs_field(u32 index)
 	}
 }
 
-int vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
+enum vmon_msr_result vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 *field = vmx_msr_field(vmx, index);
@@ -478,47 +467,41 @@ int vmx_get_msr(struct vmon_vcpu *vcpu, u32 index, u64 *data)
 
 	if (field) {
 		*data = *field;
-		return 0;
+		return VMON_MSR_OK;
 	}
 	if (vmcs_field) {
 		vmx_vmcs_get(vcpu);
 		*data = vmcs_read(vmcs_field);
 		vmx_vmcs_put(vcpu);
-		return 0;
+		return VMON_MSR_OK;
 	}
 	switch (index) {
 	case MSR_EFER:
 		*data = vmx->efer;
-		return 0;
+		return VMON_MSR_OK;
 	case MSR_TSC_AUX:
 		if (!vmx_caps.rdtscp)
-			return 1;
+			return VMON_MSR_UNHANDLED;
 		*data = vmx->tsc_aux;
-		return 0;
+		return VMON_MSR_OK;
 	default:
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	}
 }
 
-static int vmx_set_efer(struct vmon_vcpu *vcpu, u64 efer, bool host)
+/* EFER as the core checked it (msr.c). */
+static void vmx_set_efer(struct vmon_vcpu *vcpu, u64 efer)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	if (!vmon_efer_valid(vcpu, efer, host))
-		return -EINVAL;
-	/* LME cannot change while paging is on (#GP). */
-	if (!host && (vmx->cr0 & X86_CR0_PG) &&
-	    ((efer ^ vmx->efer) & EFER_LME))
-		return -EINVAL;
-	/* LMA is the CPU's: only KVM_SET_SREGS may set it from outside. */
-	vmx->efer = (efer & ~EFER_LMA) | (vmx->efer & EFER_LMA);
+	vmx->efer = efer;
 	vmx_vmcs_get(vcpu);
 	vmx_write_efer_hw(vmx);
 	vmx_vmcs_put(vcpu);
-	return 0;
 }
 
-int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
+enum vmon_msr_result vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data,
+				 bool host)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 *field = vmx_msr_field(vmx, index);
@@ -530,32 +513,29 @@ int vmx_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 	 * are reserved (WRMSR #GP), so vmx_run() would fault loading them.
 	 */
 	if (index == MSR_SYSCALL_MASK && (data >> 32))
-		return -EINVAL;
+		return VMON_MSR_FAULT;
 	if (field || vmcs_field) {
 		if (field) {
 			*field = data;
-			return 0;
+			return VMON_MSR_OK;
 		}
 		vmx_vmcs_get(vcpu);
 		vmcs_write(vmcs_field, data);
 		vmx_vmcs_put(vcpu);
-		return 0;
+		return VMON_MSR_OK;
 	}
 	switch (index) {
 	case MSR_EFER:
-		return vmx_set_efer(vcpu, data, host);
+		vmx_set_efer(vcpu, data);
+		return VMON_MSR_OK;
 	case MSR_TSC_AUX:
-		if (!vmx_caps.rdtscp ||
-		    (!host &&
-		     !vmon_guest_has(vcpu, X86_FEATURE_RDTSCP, 0x80000001, 0,
-				    VMON_EDX, 27)))
-			return 1;
-		if (data >> 32)
-			return -EINVAL;
+		/* The core checked the guest's CPUID and bits 63:32. */
+		if (!vmx_caps.rdtscp)
+			return VMON_MSR_UNHANDLED;
 		vmx->tsc_aux = data;
-		return 0;
+		return VMON_MSR_OK;
 	default:
-		return 1;
+		return VMON_MSR_UNHANDLED;
 	}
 }
 
@@ -577,9 +557,8 @@ static void vmx_reset_seg(int seg, u16 sel, u32 ar, u64 base)
 void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	struct kvm_cpuid_entry2 *leaf1 = vmon_find_cpuid(vcpu, 1, 0);
 
-	vmx->cr0 = VMX_RESET_CR0;
+	vmx->cr0 = VMON_RESET_CR0;
 	vmx->cr2 = 0;
 	vmx->cr4 = 0;
 	vmx->cr8 = 0;
@@ -587,17 +566,13 @@ void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 	vmx->star = vmx->lstar = vmx->cstar = vmx->sfmask = 0;
 	vmx->kernel_gs_base = 0;
 	vmx->tsc_aux = 0;
-	vmon_dbg_reset(vcpu);
+	vmon_vcpu_reset_regs(vcpu);
 	vmx->inject_info = 0;
 	vmx->intr_state = 0;
 	vmx->irq_window = false;
 	vmx->nmi_window = false;
 	vmx->need_flush = true;
 
-	memset(vcpu->regs, 0, sizeof(vcpu->regs));
-	vcpu->regs[VMON_RDX] = leaf1 ? leaf1->eax : VMX_RESET_RDX;
-	vcpu->rip = 0xfff0;
-	vcpu->rflags = X86_EFLAGS_FIXED;
 	vmx->exit_rip = vcpu->rip;
 
 	vmx_vmcs_get(vcpu);
@@ -617,7 +592,7 @@ void vmx_reset_vcpu(struct vmon_vcpu *vcpu)
 	vmx_write_cr0_hw(vmx);
 	vmx_write_cr4_hw(vmx);
 	vmx_write_efer_hw(vmx);
-	vmcs_write(GUEST_DR7, VMX_RESET_DR7);
+	vmcs_write(GUEST_DR7, VMON_RESET_DR7);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_SYSENTER_CS, 0);
 	vmcs_write(GUEST_SYSENTER_ESP, 0);
