@@ -374,10 +374,62 @@ int vmon_complete_pio_in(struct vmon_vcpu *vcpu)
 /* ------------------------------------------------------------------ */
 /* MMIO                                                                */
 
+/*
+ * A write of @size bytes of @val at @gpa: an in-kernel device takes it
+ * (1: go on), or it is a KVM_EXIT_MMIO write (0). The instruction has
+ * retired already: a write is complete once a device has seen it.
+ */
+static int vmon_mmio_write(struct vmon_vcpu *vcpu, u64 gpa, u64 val,
+			   unsigned int size)
+{
+	struct kvm_run *run = vcpu->run;
+
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	memcpy(run->mmio.data, &val, size);
+	if (vmon_kernel_mmio(vcpu, gpa, true, size, run->mmio.data))
+		return 1;
+	vcpu->stat.mmio_exits++;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = size;
+	run->mmio.is_write = 1;
+	return 0;
+}
+
+/*
+ * STOS to MMIO: one element per exit, as KVM's emulator does. RDI (and
+ * RCX for REP) step now; RIP stays while REP has work left, so the guest
+ * re-executes the instruction and the CPU takes the next element (RAM or
+ * another exit).
+ */
+static int vmon_mmio_stos(struct vmon_vcpu *vcpu, u64 gpa,
+			  const struct vmon_mmio_insn *insn)
+{
+	u64 mask = vmon_addr_mask(insn->addr_size);
+
+	if (insn->rep && !(vcpu->regs[VMON_RCX] & mask)) {
+		vcpu->rip = vcpu->mmio.next_rip;	/* nothing to store */
+		vmon_insn_step_trap(vcpu);
+		return 1;
+	}
+	vmon_string_io_advance(vcpu, VMON_RDI, insn->addr_size, insn->rep, 1,
+			       insn->size, vcpu->rflags & X86_EFLAGS_DF,
+			       vcpu->mmio.next_rip);
+	return vmon_mmio_write(vcpu, gpa, vcpu->regs[VMON_RAX], insn->size);
+}
+
+/*
+ * An access to a gpa with no memslot (or a write to a read-only one).
+ * A LOAD and a read-modify-write (VMON_INSN_RMW) start with a read: an
+ * in-kernel device answers it at once, or it is a KVM_EXIT_MMIO read
+ * whose data the next KVM_RUN takes (vmon_complete_mmio_read). An RMW
+ * that writes then makes a second exit, the write, as KVM's emulator
+ * does; stores are one write exit.
+ */
 int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 {
 	struct kvm_run *run = vcpu->run;
-	struct vmon_mmio_insn insn;
+	struct vmon_mmio_insn *insn = &vcpu->mmio.insn;
 	u8 bytes[VMON_INSN_MAX_LEN];
 	int n = 0, mode;
 
@@ -392,55 +444,62 @@ int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 	if (n <= 0)
 		return vmon_emulation_failed(vcpu, NULL, 0, gpa);
 	mode = vmon_ops->get_cpu_mode(vcpu);
-	if (vmon_decode_mmio(bytes, n, mode, &insn))
+	if (vmon_decode_mmio(bytes, n, mode, insn))
 		return vmon_emulation_failed(vcpu, bytes, n, gpa);
 
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	vcpu->mmio.next_rip = vcpu->rip + insn.len;
+	vcpu->mmio.gpa = gpa;
+	vcpu->mmio.next_rip = vcpu->rip + insn->len;
 	if (mode != 64)
 		vcpu->mmio.next_rip = (u32)vcpu->mmio.next_rip;
 
-	if (insn.kind == VMON_INSN_LOAD) {
-		vcpu->mmio.reg = insn.reg;
-		vcpu->mmio.size = insn.size;
-		vcpu->mmio.dst_size = insn.dst_size;
-		vcpu->mmio.sign_extend = insn.sign_extend;
-		vcpu->mmio.high8 = insn.high8;
+	switch (insn->kind) {
+	case VMON_INSN_LOAD:
+	case VMON_INSN_RMW:
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 		/* The LAPIC page, the IOAPIC: answered in the kernel. */
-		if (vmon_kernel_mmio(vcpu, gpa, false, insn.size,
+		if (vmon_kernel_mmio(vcpu, gpa, false, insn->size,
 				     run->mmio.data))
 			return vmon_complete_mmio_read(vcpu);
-		run->mmio.is_write = 0;
 		vcpu->pending = VMON_PENDING_MMIO_READ;
-	} else {
-		u64 val = insn.kind == VMON_INSN_STORE_IMM ? insn.imm :
-			  vmon_insn_store_value(&insn, vcpu->regs);
-
-		memcpy(run->mmio.data, &val, insn.size);
-		/* A write is complete once a device has seen it. */
+		vcpu->stat.mmio_exits++;
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = gpa;
+		run->mmio.len = insn->size;
+		run->mmio.is_write = 0;
+		return 0;
+	case VMON_INSN_STOS:
+		return vmon_mmio_stos(vcpu, gpa, insn);
+	default:
 		vcpu->rip = vcpu->mmio.next_rip;
 		vmon_insn_step_trap(vcpu);
-		if (vmon_kernel_mmio(vcpu, gpa, true, insn.size,
-				     run->mmio.data))
-			return 1;
-		run->mmio.is_write = 1;
+		return vmon_mmio_write(vcpu, gpa,
+				       vmon_insn_store_value(insn, vcpu->regs),
+				       insn->size);
 	}
-	vcpu->stat.mmio_exits++;
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.size;
-	return 0;
 }
 
+/*
+ * The read data is in kvm_run->mmio.data: a LOAD writes its register; an
+ * RMW computes (registers, flags) and, if it writes memory, goes on to
+ * the write, which may be a second exit (0).
+ */
 int vmon_complete_mmio_read(struct vmon_vcpu *vcpu)
 {
-	u64 data = 0;
+	const struct vmon_mmio_insn *insn = &vcpu->mmio.insn;
+	u64 data = 0, wval = 0;
+	bool write = false;
 
-	memcpy(&data, vcpu->run->mmio.data, vcpu->mmio.size);
-	vmon_insn_apply_load(vcpu->mmio.reg, vcpu->mmio.high8,
-			     vcpu->mmio.size, vcpu->mmio.dst_size,
-			     vcpu->mmio.sign_extend, vcpu->regs, data);
+	memcpy(&data, vcpu->run->mmio.data, insn->size);
+	if (insn->kind == VMON_INSN_LOAD)
+		vmon_insn_apply_load(insn->reg, insn->high8, insn->size,
+				     insn->dst_size, insn->sign_extend,
+				     vcpu->regs, data);
+	else
+		write = vmon_insn_exec(insn, vcpu->regs, &vcpu->rflags, data,
+				       &wval);
 	vcpu->rip = vcpu->mmio.next_rip;
 	vmon_insn_step_trap(vcpu);
-	return 1;
+	if (!write)
+		return 1;
+	return vmon_mmio_write(vcpu, vcpu->mmio.gpa, wval, insn->size);
 }

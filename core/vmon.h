@@ -26,6 +26,7 @@
 #include <linux/kref.h>
 #include <linux/signal.h>
 #include <linux/wait.h>
+#include "insn.h"
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/vmon.h>
@@ -405,11 +406,8 @@ struct vmon_vcpu {
 	/* Exit completion state carried from one KVM_RUN to the next. */
 	enum vmon_pending pending;		/* (v) */
 	struct {
-		int reg;			/* destination GPR */
-		u8 size;			/* access size */
-		u8 dst_size;			/* register write size */
-		bool sign_extend;
-		bool high8;			/* AH/CH/DH/BH */
+		struct vmon_mmio_insn insn;	/* the decoded access */
+		u64 gpa;			/* where it went */
 		u64 next_rip;
 	} mmio;					/* (v) */
 	struct {
