@@ -307,12 +307,14 @@ int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 		modrm = false;
 		end = pos + address_size(mode, &p);
 		break;
+	case 0xa4: case 0xa5:	/* MOVS: the override names the source */
 	case 0xaa: case 0xab:	/* STOS: always ES, no override */
-		out->kind = VMON_INSN_STOS;
+		out->kind = op >= 0xaa ? VMON_INSN_STOS : VMON_INSN_MOVS;
 		out->size = (op & 1) ? osz : 1;
 		out->rep = p.rep != 0;
 		out->addr_size = address_size(mode, &p);
-		out->seg = SEG_ES;
+		if (out->kind == VMON_INSN_STOS)
+			out->seg = SEG_ES;
 		rep_ok = true;
 		modrm = false;
 		end = pos;
@@ -425,7 +427,8 @@ int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 		if (out->kind == VMON_INSN_RMW)
 			rep_ok = (p.lock && lock_ok) ||
 				 (out->op == VMON_ALU_XCHG && p.rep == 0xf3);
-		else if (out->kind != VMON_INSN_STOS)
+		else if (out->kind != VMON_INSN_STOS &&
+			 out->kind != VMON_INSN_MOVS)
 			rep_ok = rep_ok && p.rep == 0xf3;
 		if (p.rep && !rep_ok)
 			return -EINVAL;

@@ -22,6 +22,7 @@ enum vmon_insn_kind {
 	VMON_INSN_STORE_IMM,	/* immediate -> memory */
 	VMON_INSN_RMW,		/* read, compute (op), maybe write back */
 	VMON_INSN_STOS,		/* STOS: rAX -> ES:rDI, REP one per exit */
+	VMON_INSN_MOVS,		/* MOVS: seg:rSI -> ES:rDI, one per exit */
 };
 
 /*
@@ -49,8 +50,8 @@ struct vmon_mmio_insn {
 	enum vmon_alu_op op;	/* RMW: the operation */
 	bool src_imm;		/* RMW: the source is imm, not reg */
 	bool mem_dst;		/* RMW: memory is the destination */
-	bool rep;		/* STOS: F2/F3 prefix */
-	unsigned int addr_size;	/* STOS: address size (2, 4, 8) */
+	bool rep;		/* STOS/MOVS: F2/F3 prefix */
+	unsigned int addr_size;	/* STOS/MOVS: address size (2, 4, 8) */
 };
 
 /*
@@ -78,7 +79,8 @@ struct vmon_mmio_insn {
  * CMPXCHG. LOCK is accepted where the CPU accepts it (a memory
  * destination that is written) and means nothing more: every access to
  * MMIO already goes through userspace one at a time. 0F C3 MOVNTI is a
- * STORE_REG; AA/AB STOS is VMON_INSN_STOS (F2 and F3 both mean REP).
+ * STORE_REG; AA/AB STOS is VMON_INSN_STOS and A4/A5 MOVS VMON_INSN_MOVS
+ * (F2 and F3 both mean REP; seg is the source's override, -1 for DS).
  */
 int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 		     struct vmon_mmio_insn *out);

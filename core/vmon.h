@@ -409,6 +409,8 @@ struct vmon_vcpu {
 		struct vmon_mmio_insn insn;	/* the decoded access */
 		u64 gpa;			/* where it went */
 		u64 next_rip;
+		u64 dst_gpa;			/* MOVS: the destination */
+		bool dst_mmio;			/* MOVS: ... is no RAM */
 	} mmio;					/* (v) */
 	struct {
 		bool string;			/* INS: data goes to ES:RDI */

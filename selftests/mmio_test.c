@@ -441,6 +441,72 @@ TEST(rep_stos)
 }
 
 /*
+ * REP MOVS with MMIO as the source (a read exit per element, the data
+ * landing in RAM), as the destination (a write exit per element from
+ * RAM) and on both sides (read, then write), indexes stepping.
+ */
+static u32 movs_ram[4];
+
+static void guest_mmio_movs(u64 base)
+{
+	u64 rsi = base, rdi = (u64)movs_ram, rcx = 3;
+
+	asm volatile("rep movsl" : "+S"(rsi), "+D"(rdi), "+c"(rcx)
+		     : : "memory");
+	GUEST_SYNC2(rsi, rdi);
+	GUEST_SYNC2(movs_ram[0] ^ movs_ram[1], movs_ram[2]);
+	rsi = (u64)movs_ram;
+	rdi = base + 0x40;
+	rcx = 2;
+	asm volatile("rep movsl" : "+S"(rsi), "+D"(rdi), "+c"(rcx)
+		     : : "memory");
+	GUEST_SYNC2(rsi, rdi);
+	rsi = base + 0x60;
+	rdi = base + 0x70;
+	asm volatile("movsw" : "+S"(rsi), "+D"(rdi) : : "memory");
+	GUEST_SYNC2(rsi, rdi);
+	GUEST_DONE();
+}
+
+TEST(rep_movs)
+{
+	struct vt_vm *vm = vm_create(0);
+	struct vt_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_mmio_movs);
+	const u64 base = MMIO + 0x200;
+	struct ucall uc;
+	int i;
+
+	vcpu_args_set(vcpu, 1, base);
+	for (i = 0; i < 3; i++) {
+		vcpu_run(vcpu);
+		vcpu_assert_mmio(vcpu, base + 4 * i, 4, false);
+		vcpu_mmio_reply(vcpu, 0x11110000 + i);
+	}
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(base + 12, uc.args[0]);
+	EXPECT_EQ((u64)movs_ram + 12, uc.args[1]);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0x11110000 ^ 0x11110001, uc.args[0]);
+	EXPECT_EQ(0x11110002, uc.args[1]);
+
+	expect_write(_metadata, vcpu, base + 0x40, 4, 0x11110000);
+	expect_write(_metadata, vcpu, base + 0x44, 4, 0x11110001);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ((u64)movs_ram + 8, uc.args[0]);
+	EXPECT_EQ(base + 0x48, uc.args[1]);
+
+	vcpu_run(vcpu);
+	vcpu_assert_mmio(vcpu, base + 0x60, 2, false);
+	vcpu_mmio_reply(vcpu, 0xbeef);
+	expect_write(_metadata, vcpu, base + 0x70, 2, 0xbeef);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(base + 0x62, uc.args[0]);
+	EXPECT_EQ(base + 0x72, uc.args[1]);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+/*
  * An instruction vmon does not emulate (an SSE move, which needs the
  * guest FPU) is KVM_EXIT_INTERNAL_ERROR with suberror
  * KVM_INTERNAL_ERROR_EMULATION on vmon: data[0] is RIP (still at the

@@ -162,7 +162,6 @@ static const struct mmio_vec mmio_vecs[] = {
 	{ 64, "vmovdqu (%rbx),%ymm0", "c5 fe 6f 03", BAD, NOSEG },
 	{ 64, "mov %es,(%rbx)", "8c 03", BAD, NOSEG },
 	{ 64, "mov (%rbx),%es", "8e 03", BAD, NOSEG },
-	{ 64, "movsb", "a4", BAD, NOSEG },
 	{ 64, "push (%rbx)", "ff 33", BAD, NOSEG },
 	{ 64, "popcnt (%rbx),%eax", "f3 0f b8 03", BAD, NOSEG },
 	{ 64, NULL, "f0 89 03", BAD, NOSEG },

@@ -28,16 +28,18 @@ struct rmw_vec {
 	u64 imm;
 	bool rep;
 	unsigned int addr_size;
+	int seg;		/* MOVS: source override, -1 none */
 };
 
 /* reg -> mem, mem -> reg, imm -> mem, no source, MOVNTI, STOS, reject */
-#define RM(o, s, r, h)	0, VMON_INSN_RMW, VMON_ALU_##o, s, r, h, 0, 1, 0, 0, 0
-#define MR(o, s, r, h)	0, VMON_INSN_RMW, VMON_ALU_##o, s, r, h, 0, 0, 0, 0, 0
-#define IM(o, s, i)	0, VMON_INSN_RMW, VMON_ALU_##o, s, 0, 0, 1, 1, i, 0, 0
-#define UN(o, s)	0, VMON_INSN_RMW, VMON_ALU_##o, s, 0, 0, 0, 1, 0, 0, 0
-#define NT(s, r)	0, VMON_INSN_STORE_REG, 0, s, r, 0, 0, 0, 0, 0, 0
-#define SS(s, rep, a)	0, VMON_INSN_STOS, 0, s, 0, 0, 0, 0, 0, rep, a
-#define BAD		-EINVAL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+#define RM(o, s, r, h)	0, VMON_INSN_RMW, VMON_ALU_##o, s, r, h, 0, 1, 0, 0, 0, 0
+#define MR(o, s, r, h)	0, VMON_INSN_RMW, VMON_ALU_##o, s, r, h, 0, 0, 0, 0, 0, 0
+#define IM(o, s, i)	0, VMON_INSN_RMW, VMON_ALU_##o, s, 0, 0, 1, 1, i, 0, 0, 0
+#define UN(o, s)	0, VMON_INSN_RMW, VMON_ALU_##o, s, 0, 0, 0, 1, 0, 0, 0, 0
+#define NT(s, r)	0, VMON_INSN_STORE_REG, 0, s, r, 0, 0, 0, 0, 0, 0, 0
+#define SS(s, rep, a)	0, VMON_INSN_STOS, 0, s, 0, 0, 0, 0, 0, rep, a, 0
+#define MV(s, rep, a, g) 0, VMON_INSN_MOVS, 0, s, 0, 0, 0, 0, 0, rep, a, g
+#define BAD		-EINVAL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 
 static const struct rmw_vec rmw_vecs[] = {
 	{ 64, "add %eax,(%rbx)", "01 03", RM(ADD, 4, 0, 0) },
@@ -95,6 +97,10 @@ static const struct rmw_vec rmw_vecs[] = {
 	{ 64, "rep stos %rax,%es:(%rdi)", "f3 48 ab", SS(8, 1, 8) },
 	{ 64, "rep stos %ax,%es:(%rdi)", "66 f3 ab", SS(2, 1, 8) },
 	{ 64, "addr32 rep stos %eax,%es:(%edi)", "67 f3 ab", SS(4, 1, 4) },
+	{ 64, "movsb %ds:(%rsi),%es:(%rdi)", "a4", MV(1, 0, 8, -1) },
+	{ 64, "rep movsl %fs:(%rsi),%es:(%rdi)", "64 f3 a5", MV(4, 1, 8, 4) },
+	{ 64, "rep movsq %ds:(%rsi),%es:(%rdi)", "f3 48 a5", MV(8, 1, 8, -1) },
+	{ 32, "rep movsw %es:(%esi),%es:(%edi)", "26 66 f3 a5", MV(2, 1, 4, 0) },
 	{ 32, "add %eax,(%ebx)", "01 03", RM(ADD, 4, 0, 0) },
 	{ 32, "rep stos %eax,%es:(%edi)", "f3 ab", SS(4, 1, 4) },
 	/* 82 /0 is the 32-bit alias of 80 /0 (addb $1,(%ebx)); #UD in 64. */
@@ -146,9 +152,11 @@ static void check_rmw(const struct rmw_vec *v)
 	UT_EQ(in.len, len);
 	UT_EQ(in.kind, v->kind);
 	UT_EQ(in.size, v->size);
-	if (v->kind == VMON_INSN_STOS) {
+	if (v->kind == VMON_INSN_STOS || v->kind == VMON_INSN_MOVS) {
 		UT_EQ(in.rep, v->rep);
 		UT_EQ(in.addr_size, v->addr_size);
+		if (v->kind == VMON_INSN_MOVS)
+			UT_EQ(in.seg, v->seg);
 	} else {
 		UT_EQ(in.reg, v->reg);
 		UT_EQ(in.high8, v->high8);
