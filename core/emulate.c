@@ -286,6 +286,7 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io)
 {
 	if (io->string)
 		return vmon_handle_string_io(vcpu, io);
+	vcpu->pio.insn_rip = vcpu->rip;
 
 	if (io->in) {
 		vcpu->pio.string = false;
@@ -313,8 +314,19 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io)
 	return 0;
 }
 
+/*
+ * Userspace moved RIP (KVM_SET_REGS) while it had the exit: the IN/OUT
+ * is abandoned, as in KVM (complete_fast_pio_in/out check the RIP).
+ */
+static bool vmon_pio_abandoned(struct vmon_vcpu *vcpu)
+{
+	return vcpu->rip != vcpu->pio.insn_rip;
+}
+
 int vmon_complete_pio_out(struct vmon_vcpu *vcpu)
 {
+	if (vmon_pio_abandoned(vcpu))
+		return 1;
 	vcpu->rip = vcpu->pio.next_rip;
 	vmon_insn_step_trap(vcpu);
 	return 1;
@@ -328,6 +340,9 @@ int vmon_complete_pio_in(struct vmon_vcpu *vcpu)
 
 	if (!vcpu->pio.string) {
 		u64 val = 0;
+
+		if (vmon_pio_abandoned(vcpu))
+			return 1;
 
 		memcpy(&val, vcpu->pio_data, size);
 		/* 8/16-bit IN merge into RAX; 32-bit IN zero-extends. */

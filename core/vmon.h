@@ -418,6 +418,7 @@ struct vmon_vcpu {
 		u8 size;
 		u32 count;
 		u64 next_rip;
+		u64 insn_rip;			/* IN/OUT: RIP at the exit */
 		u64 gva;			/* INS destination (linear) */
 		bool df;
 		u8 addr_size;
