@@ -58,6 +58,8 @@ void vmon_insn_step_trap(struct vmon_vcpu *vcpu)
 	 */
 	if (unlikely(vcpu->rflags & X86_EFLAGS_TF))
 		vmon_queue_db(vcpu, DR6_BS);
+	/* A completed instruction clears RF, as on hardware (and KVM). */
+	vcpu->rflags &= ~X86_EFLAGS_RF;
 }
 
 int vmon_dr_access(struct vmon_vcpu *vcpu)

@@ -285,6 +285,7 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io)
 {
 	if (io->string)
 		return vmon_handle_string_io(vcpu, io);
+	vcpu->pio.insn_rip = vcpu->rip;
 
 	if (io->in) {
 		vcpu->pio.string = false;
@@ -312,8 +313,19 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io)
 	return 0;
 }
 
+/*
+ * Userspace moved RIP (KVM_SET_REGS) while it had the exit: the IN/OUT
+ * is abandoned, as in KVM (complete_fast_pio_in/out check the RIP).
+ */
+static bool vmon_pio_abandoned(struct vmon_vcpu *vcpu)
+{
+	return vcpu->rip != vcpu->pio.insn_rip;
+}
+
 int vmon_complete_pio_out(struct vmon_vcpu *vcpu)
 {
+	if (vmon_pio_abandoned(vcpu))
+		return 1;
 	vcpu->rip = vcpu->pio.next_rip;
 	vmon_insn_step_trap(vcpu);
 	return 1;
@@ -327,6 +339,9 @@ int vmon_complete_pio_in(struct vmon_vcpu *vcpu)
 
 	if (!vcpu->pio.string) {
 		u64 val = 0;
+
+		if (vmon_pio_abandoned(vcpu))
+			return 1;
 
 		memcpy(&val, vcpu->pio_data, size);
 		/* 8/16-bit IN merge into RAX; 32-bit IN zero-extends. */
@@ -373,10 +388,171 @@ int vmon_complete_pio_in(struct vmon_vcpu *vcpu)
 /* ------------------------------------------------------------------ */
 /* MMIO                                                                */
 
+/*
+ * A write of @size bytes of @val at @gpa: an in-kernel device takes it
+ * (1: go on), or it is a KVM_EXIT_MMIO write (0). The instruction has
+ * retired already: a write is complete once a device has seen it.
+ */
+static int vmon_mmio_write(struct vmon_vcpu *vcpu, u64 gpa, u64 val,
+			   unsigned int size)
+{
+	struct kvm_run *run = vcpu->run;
+
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	memcpy(run->mmio.data, &val, size);
+	if (vmon_kernel_mmio(vcpu, gpa, true, size, run->mmio.data))
+		return 1;
+	vcpu->stat.mmio_exits++;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = size;
+	run->mmio.is_write = 1;
+	return 0;
+}
+
+/*
+ * STOS to MMIO: one element per exit, as KVM's emulator does. RDI (and
+ * RCX for REP) step now; RIP stays while REP has work left, so the guest
+ * re-executes the instruction and the CPU takes the next element (RAM or
+ * another exit).
+ */
+static int vmon_mmio_stos(struct vmon_vcpu *vcpu, u64 gpa,
+			  const struct vmon_mmio_insn *insn)
+{
+	u64 mask = vmon_addr_mask(insn->addr_size);
+
+	if (insn->rep && !(vcpu->regs[VMON_RCX] & mask)) {
+		vcpu->rip = vcpu->mmio.next_rip;	/* nothing to store */
+		vmon_insn_step_trap(vcpu);
+		return 1;
+	}
+	vmon_string_io_advance(vcpu, VMON_RDI, insn->addr_size, insn->rep, 1,
+			       insn->size, vcpu->rflags & X86_EFLAGS_DF,
+			       vcpu->mmio.next_rip);
+	return vmon_mmio_write(vcpu, gpa, vcpu->regs[VMON_RAX], insn->size);
+}
+
+/* MOVS stepped one element: RSI here, RDI, RCX and RIP as for STOS. */
+static void vmon_movs_advance(struct vmon_vcpu *vcpu,
+			      const struct vmon_mmio_insn *insn)
+{
+	u64 idx = vcpu->regs[VMON_RSI] & vmon_addr_mask(insn->addr_size);
+	bool df = vcpu->rflags & X86_EFLAGS_DF;
+
+	vmon_write_index(vcpu, VMON_RSI, insn->addr_size,
+			 df ? idx - insn->size : idx + insn->size);
+	vmon_string_io_advance(vcpu, VMON_RDI, insn->addr_size, insn->rep, 1,
+			       insn->size, df, vcpu->mmio.next_rip);
+}
+
+/* A string operand's linear address: @seg base plus the index register. */
+static u64 vmon_string_lin(struct vmon_vcpu *vcpu, int seg, int reg,
+			   unsigned int addr_size)
+{
+	u64 lin = vmon_string_io_base(vcpu, seg) +
+		  (vcpu->regs[reg] & vmon_addr_mask(addr_size));
+
+	return vmon_ops->get_cpu_mode(vcpu) == 64 ? lin : (u32)lin;
+}
+
+static bool vmon_gpa_is_ram(struct vmon_vcpu *vcpu, u64 gpa, bool write)
+{
+	struct vmon_memslot *m = vmon_gfn_to_memslot(vcpu->vm,
+						     gpa >> PAGE_SHIFT);
+
+	return m && !(write && (m->flags & KVM_MEM_READONLY));
+}
+
+/*
+ * MOVS with MMIO on either side (or both): one element per exit, as KVM.
+ * An MMIO source is a read exit whose completion stores the element (to
+ * RAM, or as a write exit); a RAM source is read here and the element
+ * is a write exit. Both indexes, RCX and RIP step as for STOS.
+ */
+static int vmon_mmio_movs(struct vmon_vcpu *vcpu, u64 gpa,
+			  const struct vmon_mmio_insn *insn)
+{
+	struct kvm_run *run = vcpu->run;
+	u64 mask = vmon_addr_mask(insn->addr_size), src, dst, sgpa, dgpa;
+	u64 val = 0;
+	bool src_ram = false, dst_ram = false;
+	int r, idx;
+
+	if (insn->rep && !(vcpu->regs[VMON_RCX] & mask)) {
+		vcpu->rip = vcpu->mmio.next_rip;	/* nothing to move */
+		vmon_insn_step_trap(vcpu);
+		return 1;
+	}
+	src = vmon_string_lin(vcpu, insn->seg >= 0 ? insn->seg : VCPU_SREG_DS,
+			      VMON_RSI, insn->addr_size);
+	dst = vmon_string_lin(vcpu, VCPU_SREG_ES, VMON_RDI, insn->addr_size);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	r = vmon_gva_to_gpa(vcpu, src, false, &sgpa);
+	if (!r)
+		r = vmon_gva_to_gpa(vcpu, dst, true, &dgpa);
+	if (!r) {
+		src_ram = vmon_gpa_is_ram(vcpu, sgpa, false);
+		dst_ram = vmon_gpa_is_ram(vcpu, dgpa, true);
+		if (src_ram)
+			r = vmon_read_guest(vcpu->vm, sgpa, &val, insn->size);
+	}
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	/* An element that crosses a page, or no MMIO at all: give up. */
+	if (r || (src_ram && dst_ram) ||
+	    offset_in_page(sgpa) + insn->size > PAGE_SIZE ||
+	    offset_in_page(dgpa) + insn->size > PAGE_SIZE)
+		return vmon_emulation_failed(vcpu, NULL, 0, gpa);
+
+	vcpu->mmio.dst_gpa = dgpa;
+	vcpu->mmio.dst_mmio = !dst_ram;
+	if (src_ram) {
+		vmon_movs_advance(vcpu, insn);
+		return vmon_mmio_write(vcpu, dgpa, val, insn->size);
+	}
+	vcpu->mmio.gpa = sgpa;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (vmon_kernel_mmio(vcpu, sgpa, false, insn->size, run->mmio.data))
+		return vmon_complete_mmio_read(vcpu);
+	vcpu->pending = VMON_PENDING_MMIO_READ;
+	vcpu->stat.mmio_exits++;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = sgpa;
+	run->mmio.len = insn->size;
+	run->mmio.is_write = 0;
+	return 0;
+}
+
+/* MOVS from MMIO: the element read goes to ES:RDI. */
+static int vmon_complete_movs(struct vmon_vcpu *vcpu, u64 data)
+{
+	const struct vmon_mmio_insn *insn = &vcpu->mmio.insn;
+	int r, idx;
+
+	vmon_movs_advance(vcpu, insn);
+	if (vcpu->mmio.dst_mmio)
+		return vmon_mmio_write(vcpu, vcpu->mmio.dst_gpa, data,
+				       insn->size);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	r = vmon_write_guest(vcpu->vm, vcpu->mmio.dst_gpa, &data, insn->size);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	if (r)
+		return vmon_emulation_failed(vcpu, NULL, 0,
+					     vcpu->mmio.dst_gpa);
+	return 1;
+}
+
+/*
+ * An access to a gpa with no memslot (or a write to a read-only one).
+ * A LOAD and a read-modify-write (VMON_INSN_RMW) start with a read: an
+ * in-kernel device answers it at once, or it is a KVM_EXIT_MMIO read
+ * whose data the next KVM_RUN takes (vmon_complete_mmio_read). An RMW
+ * that writes then makes a second exit, the write, as KVM's emulator
+ * does; stores are one write exit.
+ */
 int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 {
 	struct kvm_run *run = vcpu->run;
-	struct vmon_mmio_insn insn;
+	struct vmon_mmio_insn *insn = &vcpu->mmio.insn;
 	u8 bytes[VMON_INSN_MAX_LEN];
 	int n = 0, mode;
 
@@ -391,53 +567,64 @@ int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 	if (n <= 0)
 		return vmon_emulation_failed(vcpu, NULL, 0, gpa);
 	mode = vmon_ops->get_cpu_mode(vcpu);
-	if (vmon_decode_mmio(bytes, n, mode, &insn))
+	if (vmon_decode_mmio(bytes, n, mode, insn))
 		return vmon_emulation_failed(vcpu, bytes, n, gpa);
 
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	vcpu->mmio.next_rip = vmon_rip_advance(vcpu->rip, insn.len, mode);
+	vcpu->mmio.gpa = gpa;
+	vcpu->mmio.next_rip = vmon_rip_advance(vcpu->rip, insn->len, mode);
 
-	if (insn.kind == VMON_INSN_LOAD) {
-		vcpu->mmio.reg = insn.reg;
-		vcpu->mmio.size = insn.size;
-		vcpu->mmio.dst_size = insn.dst_size;
-		vcpu->mmio.sign_extend = insn.sign_extend;
-		vcpu->mmio.high8 = insn.high8;
+	switch (insn->kind) {
+	case VMON_INSN_LOAD:
+	case VMON_INSN_RMW:
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 		/* The LAPIC page, the IOAPIC: answered in the kernel. */
-		if (vmon_kernel_mmio(vcpu, gpa, false, insn.size,
+		if (vmon_kernel_mmio(vcpu, gpa, false, insn->size,
 				     run->mmio.data))
 			return vmon_complete_mmio_read(vcpu);
-		run->mmio.is_write = 0;
 		vcpu->pending = VMON_PENDING_MMIO_READ;
-	} else {
-		u64 val = insn.kind == VMON_INSN_STORE_IMM ? insn.imm :
-			  vmon_insn_store_value(&insn, vcpu->regs);
-
-		memcpy(run->mmio.data, &val, insn.size);
-		/* A write is complete once a device has seen it. */
+		vcpu->stat.mmio_exits++;
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = gpa;
+		run->mmio.len = insn->size;
+		run->mmio.is_write = 0;
+		return 0;
+	case VMON_INSN_STOS:
+		return vmon_mmio_stos(vcpu, gpa, insn);
+	case VMON_INSN_MOVS:
+		return vmon_mmio_movs(vcpu, gpa, insn);
+	default:
 		vcpu->rip = vcpu->mmio.next_rip;
 		vmon_insn_step_trap(vcpu);
-		if (vmon_kernel_mmio(vcpu, gpa, true, insn.size,
-				     run->mmio.data))
-			return 1;
-		run->mmio.is_write = 1;
+		return vmon_mmio_write(vcpu, gpa,
+				       vmon_insn_store_value(insn, vcpu->regs),
+				       insn->size);
 	}
-	vcpu->stat.mmio_exits++;
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.size;
-	return 0;
 }
 
+/*
+ * The read data is in kvm_run->mmio.data: a LOAD writes its register; an
+ * RMW computes (registers, flags) and, if it writes memory, goes on to
+ * the write, which may be a second exit (0); MOVS stores the element.
+ */
 int vmon_complete_mmio_read(struct vmon_vcpu *vcpu)
 {
-	u64 data = 0;
+	const struct vmon_mmio_insn *insn = &vcpu->mmio.insn;
+	u64 data = 0, wval = 0;
+	bool write = false;
 
-	memcpy(&data, vcpu->run->mmio.data, vcpu->mmio.size);
-	vmon_insn_apply_load(vcpu->mmio.reg, vcpu->mmio.high8,
-			     vcpu->mmio.size, vcpu->mmio.dst_size,
-			     vcpu->mmio.sign_extend, vcpu->regs, data);
+	memcpy(&data, vcpu->run->mmio.data, insn->size);
+	if (insn->kind == VMON_INSN_MOVS)
+		return vmon_complete_movs(vcpu, data);
+	if (insn->kind == VMON_INSN_LOAD)
+		vmon_insn_apply_load(insn->reg, insn->high8, insn->size,
+				     insn->dst_size, insn->sign_extend,
+				     vcpu->regs, data);
+	else
+		write = vmon_insn_exec(insn, vcpu->regs, &vcpu->rflags, data,
+				       &wval);
 	vcpu->rip = vcpu->mmio.next_rip;
 	vmon_insn_step_trap(vcpu);
-	return 1;
+	if (!write)
+		return 1;
+	return vmon_mmio_write(vcpu, vcpu->mmio.gpa, wval, insn->size);
 }

@@ -78,6 +78,16 @@ void vmon_vcpu_deliver_sipi(struct vmon_vcpu *vcpu, u8 vector)
 /* ---------------------------------------------------------------- */
 /* The queue (vCPU thread)                                           */
 
+static bool vmon_exception_is_fault(u8 vector)
+{
+	switch (vector) {
+	case DB_VECTOR: case BP_VECTOR: case OF_VECTOR:
+	case DF_VECTOR: case MC_VECTOR: case NMI_VECTOR:
+		return false;
+	}
+	return vector < 32;
+}
+
 void vmon_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code)
 {
@@ -386,6 +396,14 @@ int vmon_events_prepare(struct vmon_vcpu *vcpu)
 		if (vcpu->ev.exc_pending) {
 			vcpu->ev.exc_pending = false;
 			vcpu->ev.exc_injected = true;
+			/*
+			 * A fault pushes RF=1 (the handler's IRET must not
+			 * re-trigger an instruction breakpoint), as the CPU
+			 * does for its own faults and KVM for the ones it
+			 * injects; traps (#BP, #OF), #DB and aborts do not.
+			 */
+			if (vmon_exception_is_fault(vcpu->ev.exc_nr))
+				vcpu->rflags |= X86_EFLAGS_RF;
 		} else if (vcpu->ev.nmi_pending &&
 			   vmon_ops->nmi_allowed(vcpu)) {
 			vcpu->ev.nmi_pending--;

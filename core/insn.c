@@ -195,12 +195,72 @@ static u64 size_mask(unsigned int size)
 	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
+/* The ALU ops of 00-3B, in opcode order (bits 5:3). */
+static void set_rmw(struct vmon_mmio_insn *out, enum vmon_alu_op op,
+		    unsigned int size, bool mem_dst)
+{
+	out->kind = VMON_INSN_RMW;
+	out->op = op;
+	out->size = size;
+	out->dst_size = size;
+	out->mem_dst = mem_dst;
+}
+
+/* Opcodes whose ModRM.reg picks the operation (0 = not a group). */
+enum { GRP_NONE, GRP_1, GRP_3, GRP_4_5, GRP_8 };
+
+/*
+ * Resolve a group opcode from ModRM.reg @r: the operation, the immediate
+ * length and whether LOCK is legal. -EINVAL for the members that are not
+ * memory data accesses (CALL, JMP, PUSH in FF) or are reserved.
+ */
+static int decode_group(int grp, unsigned int r,
+			struct vmon_mmio_insn *out, unsigned int *imm_len,
+			bool *lock_ok)
+{
+	switch (grp) {
+	case GRP_1:
+		out->op = r;
+		*lock_ok = r != VMON_ALU_CMP;
+		return 0;
+	case GRP_3:
+		if (r <= 1) {		/* TEST r/m, imm (/1 is an alias) */
+			out->op = VMON_ALU_TEST;
+			out->src_imm = true;
+			*imm_len = out->size > 4 ? 4 : out->size;
+			return 0;
+		}
+		if (r == 2 || r == 3) {
+			out->op = r == 2 ? VMON_ALU_NOT : VMON_ALU_NEG;
+			*lock_ok = true;
+			return 0;
+		}
+		return -EINVAL;		/* MUL, IMUL, DIV, IDIV */
+	case GRP_4_5:
+		if (r > 1)
+			return -EINVAL;
+		out->op = r ? VMON_ALU_DEC : VMON_ALU_INC;
+		*lock_ok = true;
+		return 0;
+	case GRP_8:
+		if (r < 4)
+			return -EINVAL;
+		out->op = VMON_ALU_BT + (r - 4);
+		*lock_ok = r != 4;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 		     struct vmon_mmio_insn *out)
 {
+	static const u8 bt_ops[4] = { VMON_ALU_BT, VMON_ALU_BTS,
+				      VMON_ALU_BTR, VMON_ALU_BTC };
 	struct insn_prefixes p;
 	unsigned int pos, end = 0, osz, imm_len = 0;
-	bool modrm = true, byte_reg = false, rep_ok = false;
+	bool modrm = true, byte_reg = false, rep_ok = false, lock_ok = false;
+	int grp = GRP_NONE;
 	u8 op;
 	int ret;
 
@@ -247,6 +307,18 @@ int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 		modrm = false;
 		end = pos + address_size(mode, &p);
 		break;
+	case 0xa4: case 0xa5:	/* MOVS: the override names the source */
+	case 0xaa: case 0xab:	/* STOS: always ES, no override */
+		out->kind = op >= 0xaa ? VMON_INSN_STOS : VMON_INSN_MOVS;
+		out->size = (op & 1) ? osz : 1;
+		out->rep = p.rep != 0;
+		out->addr_size = address_size(mode, &p);
+		if (out->kind == VMON_INSN_STOS)
+			out->seg = SEG_ES;
+		rep_ok = true;
+		modrm = false;
+		end = pos;
+		break;
 	case 0x63:		/* MOVSXD; ARPL outside 64-bit mode */
 		if (mode != 64)
 			return -EINVAL;
@@ -257,6 +329,47 @@ int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 		out->size = 4;
 		out->sign_extend = p.rex & REX_W;
 		out->dst_size = out->sign_extend ? 8 : 4;
+		break;
+	case 0x00: case 0x01: case 0x02: case 0x03:	/* ADD */
+	case 0x08: case 0x09: case 0x0a: case 0x0b:	/* OR */
+	case 0x10: case 0x11: case 0x12: case 0x13:	/* ADC */
+	case 0x18: case 0x19: case 0x1a: case 0x1b:	/* SBB */
+	case 0x20: case 0x21: case 0x22: case 0x23:	/* AND */
+	case 0x28: case 0x29: case 0x2a: case 0x2b:	/* SUB */
+	case 0x30: case 0x31: case 0x32: case 0x33:	/* XOR */
+	case 0x38: case 0x39: case 0x3a: case 0x3b:	/* CMP */
+		set_rmw(out, op >> 3, (op & 1) ? osz : 1, !(op & 2));
+		byte_reg = !(op & 1);
+		lock_ok = out->mem_dst && out->op != VMON_ALU_CMP;
+		break;
+	case 0x82:		/* alias of 80, #UD in 64-bit mode */
+		if (mode == 64)
+			return -EINVAL;
+		fallthrough;
+	case 0x80: case 0x81: case 0x83:
+		set_rmw(out, 0, op == 0x81 ? osz : 1, true);
+		if (op == 0x83)
+			out->size = osz;
+		out->src_imm = true;
+		imm_len = op == 0x81 ? (osz > 4 ? 4 : osz) : 1;
+		grp = GRP_1;
+		break;
+	case 0x84: case 0x85:	/* TEST r/m, r */
+		set_rmw(out, VMON_ALU_TEST, (op & 1) ? osz : 1, true);
+		byte_reg = !(op & 1);
+		break;
+	case 0x86: case 0x87:	/* XCHG r/m, r: locked without a prefix */
+		set_rmw(out, VMON_ALU_XCHG, (op & 1) ? osz : 1, true);
+		byte_reg = !(op & 1);
+		lock_ok = true;
+		break;
+	case 0xf6: case 0xf7:
+		set_rmw(out, 0, (op & 1) ? osz : 1, true);
+		grp = GRP_3;
+		break;
+	case 0xfe: case 0xff:
+		set_rmw(out, 0, (op & 1) ? osz : 1, true);
+		grp = GRP_4_5;
 		break;
 	case 0x0f:
 		if (pos >= avail)
@@ -270,6 +383,28 @@ int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 			out->dst_size = osz;
 			out->sign_extend = op >= 0xbe;
 			break;
+		case 0xa3: case 0xab: case 0xb3: case 0xbb:
+			set_rmw(out, bt_ops[(op >> 3) & 3], osz, true);
+			lock_ok = op != 0xa3;
+			break;
+		case 0xba:		/* BT* r/m, imm8 */
+			set_rmw(out, 0, osz, true);
+			out->src_imm = true;
+			imm_len = 1;
+			grp = GRP_8;
+			break;
+		case 0xb0: case 0xb1:	/* CMPXCHG r/m, r */
+			set_rmw(out, VMON_ALU_CMPXCHG, (op & 1) ? osz : 1,
+				true);
+			byte_reg = !(op & 1);
+			lock_ok = true;
+			break;
+		case 0xc3:		/* MOVNTI m32/m64, r: 66 is #UD */
+			if (p.opsize)
+				return -EINVAL;
+			out->kind = VMON_INSN_STORE_REG;
+			out->size = osz;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -279,15 +414,25 @@ int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 	}
 
 	/*
-	 * DECISION: LOCK on MOV raises #UD, so it cannot reach us from a
-	 * real fault; reject it. F3 on a store is the XRELEASE hint, which
-	 * CPUs without HLE ignore; any other F2/F3 use on these opcodes is
-	 * reserved by the SDM, so reject it rather than guess.
+	 * DECISION: LOCK where the CPU raises #UD (MOV, a register or
+	 * read-only destination) cannot reach us from a real fault; reject
+	 * it. F3 on a store is the XRELEASE hint, F2/F3 with LOCK (and F3 on
+	 * XCHG) are the HLE hints, which CPUs without HLE ignore; any other
+	 * F2/F3 use on these opcodes is reserved by the SDM, so reject it
+	 * rather than guess. Group opcodes are checked once ModRM is known.
 	 */
-	if (p.lock)
-		return -EINVAL;
-	if (p.rep && !(rep_ok && p.rep == 0xf3))
-		return -EINVAL;
+	if (grp == GRP_NONE) {
+		if (p.lock && !lock_ok)
+			return -EINVAL;
+		if (out->kind == VMON_INSN_RMW)
+			rep_ok = (p.lock && lock_ok) ||
+				 (out->op == VMON_ALU_XCHG && p.rep == 0xf3);
+		else if (out->kind != VMON_INSN_STOS &&
+			 out->kind != VMON_INSN_MOVS)
+			rep_ok = rep_ok && p.rep == 0xf3;
+		if (p.rep && !rep_ok)
+			return -EINVAL;
+	}
 
 	if (modrm) {
 		u8 m;
@@ -299,7 +444,16 @@ int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 		m = bytes[pos];
 		if ((m >> 6) == 3)	/* register operand: no memory access */
 			return -EINVAL;
-		if (out->kind == VMON_INSN_STORE_IMM) {
+		if (grp != GRP_NONE) {
+			ret = decode_group(grp, (m >> 3) & 7, out,
+					   &imm_len, &lock_ok);
+			if (ret)
+				return ret;
+			if (p.lock && !lock_ok)
+				return -EINVAL;
+			if (p.rep && !p.lock)
+				return -EINVAL;
+		} else if (out->kind == VMON_INSN_STORE_IMM) {
 			if (((m >> 3) & 7) != 0)
 				return -EINVAL;
 		} else {
@@ -313,6 +467,8 @@ int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 
 	if (imm_len)
 		out->imm = sign_extend(read_le(bytes + end, imm_len), imm_len);
+	if (out->kind == VMON_INSN_RMW && out->src_imm)
+		out->imm &= size_mask(out->size);
 	if (byte_reg && !p.rex && out->reg >= 4) {
 		out->reg -= 4;
 		out->high8 = true;
@@ -376,6 +532,177 @@ void vmon_insn_apply_load(int reg, bool high8, unsigned int size,
 		regs[reg] = v & size_mask(dst_size);
 		return;
 	}
+}
+
+#define FL_CF	0x0001
+#define FL_PF	0x0004
+#define FL_AF	0x0010
+#define FL_ZF	0x0040
+#define FL_SF	0x0080
+#define FL_OF	0x0800
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+
+/* ZF, SF and PF (even parity of the low byte) of a @size-byte result. */
+static u64 flags_zsp(u64 r, unsigned int size)
+{
+	u64 f = 0;
+	u8 b = r;
+
+	if (!(r & size_mask(size)))
+		f |= FL_ZF;
+	if (r >> (size * 8 - 1) & 1)
+		f |= FL_SF;
+	b ^= b >> 4;
+	b ^= b >> 2;
+	b ^= b >> 1;
+	if (!(b & 1))
+		f |= FL_PF;
+	return f;
+}
+
+/*
+ * a OP b (+ carry in @cf) on @size bytes: the result, and the flags in
+ * *@fl. ADD/SUB carry, borrow and overflow as the SDM defines them.
+ */
+static u64 alu(enum vmon_alu_op op, u64 a, u64 b, bool cf, unsigned int size,
+	       u64 *fl)
+{
+	u64 m = size_mask(size), msb = 1ULL << (size * 8 - 1), r, f = 0;
+	bool c;
+
+	a &= m;
+	b &= m;
+	switch (op) {
+	case VMON_ALU_ADD:
+	case VMON_ALU_ADC:
+		c = op == VMON_ALU_ADC && cf;
+		r = (a + b + c) & m;
+		if (c ? r <= a : r < a)
+			f |= FL_CF;
+		if ((a ^ r) & (b ^ r) & msb)
+			f |= FL_OF;
+		f |= (a ^ b ^ r) & FL_AF;
+		break;
+	case VMON_ALU_SUB:
+	case VMON_ALU_SBB:
+	case VMON_ALU_CMP:
+		c = op == VMON_ALU_SBB && cf;
+		r = (a - b - c) & m;
+		if (c ? a <= b : a < b)
+			f |= FL_CF;
+		if ((a ^ b) & (a ^ r) & msb)
+			f |= FL_OF;
+		f |= (a ^ b ^ r) & FL_AF;
+		break;
+	case VMON_ALU_OR:
+		r = a | b;
+		break;
+	case VMON_ALU_XOR:
+		r = a ^ b;
+		break;
+	default:			/* AND, TEST */
+		r = a & b;
+		break;
+	}
+	*fl = f | flags_zsp(r, size);
+	return r;
+}
+
+bool vmon_insn_exec(const struct vmon_mmio_insn *insn, u64 *regs,
+		    u64 *rflags, u64 mem, u64 *wval)
+{
+	unsigned int size = insn->size, bits = size * 8;
+	u64 m = size_mask(size), src = 0, r = 0, fl, keep = FL_ARITH;
+	bool cf = *rflags & FL_CF, write = insn->mem_dst;
+
+	if (insn->kind != VMON_INSN_RMW || !valid_size(size) ||
+	    insn->reg < 0 || insn->reg > 15)
+		return false;
+	mem &= m;
+	if (insn->src_imm) {
+		src = insn->imm & m;
+	} else {
+		src = regs[insn->reg];
+		if (insn->high8)
+			src >>= 8;
+		src &= m;
+	}
+
+	switch (insn->op) {
+	case VMON_ALU_ADD: case VMON_ALU_OR: case VMON_ALU_ADC:
+	case VMON_ALU_SBB: case VMON_ALU_AND: case VMON_ALU_SUB:
+	case VMON_ALU_XOR: case VMON_ALU_CMP: case VMON_ALU_TEST:
+		if (insn->mem_dst)
+			r = alu(insn->op, mem, src, cf, size, &fl);
+		else
+			r = alu(insn->op, src, mem, cf, size, &fl);
+		if (insn->op == VMON_ALU_CMP || insn->op == VMON_ALU_TEST) {
+			write = false;
+		} else if (!insn->mem_dst) {
+			vmon_insn_apply_load(insn->reg, insn->high8, size,
+					     size, false, regs, r);
+		}
+		break;
+	case VMON_ALU_NOT:
+		r = ~mem & m;
+		keep = 0;
+		fl = 0;
+		break;
+	case VMON_ALU_NEG:
+		r = alu(VMON_ALU_SUB, 0, mem, false, size, &fl);
+		break;
+	case VMON_ALU_INC:
+	case VMON_ALU_DEC:
+		r = alu(insn->op == VMON_ALU_INC ? VMON_ALU_ADD : VMON_ALU_SUB,
+			mem, 1, false, size, &fl);
+		keep = FL_ARITH & ~FL_CF;	/* CF is left alone */
+		fl &= keep;
+		break;
+	case VMON_ALU_BT: case VMON_ALU_BTS:
+	case VMON_ALU_BTR: case VMON_ALU_BTC: {
+		/*
+		 * The CPU already moved the access to the operand-sized
+		 * chunk that holds the bit (bit-string addressing); what is
+		 * left is the offset within it.
+		 */
+		u64 bit = 1ULL << (src & (bits - 1));
+
+		fl = (mem & bit) ? FL_CF : 0;
+		keep = FL_CF;
+		if (insn->op == VMON_ALU_BTS)
+			r = mem | bit;
+		else if (insn->op == VMON_ALU_BTR)
+			r = mem & ~bit;
+		else
+			r = mem ^ bit;
+		write = insn->op != VMON_ALU_BT;
+		break;
+	}
+	case VMON_ALU_XCHG:
+		r = src;
+		keep = 0;
+		fl = 0;
+		vmon_insn_apply_load(insn->reg, insn->high8, size, size, false,
+				     regs, mem);
+		break;
+	case VMON_ALU_CMPXCHG:
+		alu(VMON_ALU_CMP, regs[0], mem, false, size, &fl);
+		if (fl & FL_ZF) {
+			r = src;
+		} else {
+			/* Failure writes the old value back and loads rAX. */
+			r = mem;
+			vmon_insn_apply_load(0, false, size, size, false,
+					     regs, mem);
+		}
+		break;
+	default:
+		return false;
+	}
+
+	*rflags = (*rflags & ~keep) | (fl & keep);
+	*wval = r & m;
+	return write;
 }
 
 /* 0F 01 with a register-form ModRM: the intercepted ones we know. */

@@ -20,6 +20,21 @@ enum vmon_insn_kind {
 	VMON_INSN_LOAD,		/* memory -> register (MOV, MOVZX, MOVSX) */
 	VMON_INSN_STORE_REG,	/* register -> memory */
 	VMON_INSN_STORE_IMM,	/* immediate -> memory */
+	VMON_INSN_RMW,		/* read, compute (op), maybe write back */
+	VMON_INSN_STOS,		/* STOS: rAX -> ES:rDI, REP one per exit */
+	VMON_INSN_MOVS,		/* MOVS: seg:rSI -> ES:rDI, one per exit */
+};
+
+/*
+ * The operation of a VMON_INSN_RMW. The first eight follow the group-1
+ * ModRM.reg numbering (80-83 /n and the 00-3B opcodes).
+ */
+enum vmon_alu_op {
+	VMON_ALU_ADD, VMON_ALU_OR, VMON_ALU_ADC, VMON_ALU_SBB,
+	VMON_ALU_AND, VMON_ALU_SUB, VMON_ALU_XOR, VMON_ALU_CMP,
+	VMON_ALU_TEST, VMON_ALU_NOT, VMON_ALU_NEG, VMON_ALU_INC,
+	VMON_ALU_DEC, VMON_ALU_BT, VMON_ALU_BTS, VMON_ALU_BTR,
+	VMON_ALU_BTC, VMON_ALU_XCHG, VMON_ALU_CMPXCHG,
 };
 
 struct vmon_mmio_insn {
@@ -32,6 +47,11 @@ struct vmon_mmio_insn {
 	bool high8;		/* reg is AH/CH/DH/BH (no REX, size 1) */
 	u64 imm;		/* STORE_IMM value, sign-extended to 64 bits */
 	int seg;		/* segment override 0..5 (ES,CS,SS,DS,FS,GS), -1 */
+	enum vmon_alu_op op;	/* RMW: the operation */
+	bool src_imm;		/* RMW: the source is imm, not reg */
+	bool mem_dst;		/* RMW: memory is the destination */
+	bool rep;		/* STOS/MOVS: F2/F3 prefix */
+	unsigned int addr_size;	/* STOS/MOVS: address size (2, 4, 8) */
 };
 
 /*
@@ -50,6 +70,17 @@ struct vmon_mmio_insn {
  * MOVSXD without REX.W is a plain 32-bit load. The last of several
  * segment overrides wins; in 64-bit mode ES/CS/SS/DS overrides are
  * ignored (seg stays -1 or the earlier FS/GS).
+ *
+ * VMON_INSN_RMW (what KVM's emulator does on MMIO, read exit then write
+ * exit): 00-3B ADD/OR/ADC/SBB/AND/SUB/XOR/CMP with either direction
+ * (mem_dst says which), 80/81/83 (82 outside 64-bit mode), 84/85 and
+ * F6/F7 /0 TEST, F6/F7 /2 NOT and /3 NEG, FE/FF /0 INC and /1 DEC, 86/87
+ * XCHG, 0F A3/AB/B3/BB BT/BTS/BTR/BTC r, 0F BA /4-7 ib, 0F B0/B1
+ * CMPXCHG. LOCK is accepted where the CPU accepts it (a memory
+ * destination that is written) and means nothing more: every access to
+ * MMIO already goes through userspace one at a time. 0F C3 MOVNTI is a
+ * STORE_REG; AA/AB STOS is VMON_INSN_STOS and A4/A5 MOVS VMON_INSN_MOVS
+ * (F2 and F3 both mean REP; seg is the source's override, -1 for DS).
  */
 int vmon_decode_mmio(const u8 *bytes, unsigned int avail, int mode,
 		     struct vmon_mmio_insn *out);
@@ -68,6 +99,16 @@ u64 vmon_insn_store_value(const struct vmon_mmio_insn *insn, const u64 *regs);
 void vmon_insn_apply_load(int reg, bool high8, unsigned int size,
 			  unsigned int dst_size, bool sign_extend,
 			  u64 *regs, u64 data);
+
+/*
+ * Execute a VMON_INSN_RMW on @mem (the insn->size bytes read from MMIO):
+ * the register file @regs and the arithmetic flags in *@rflags change as
+ * on hardware (CF, PF, AF, ZF, SF, OF; AF cleared by the logic ops, BT*
+ * change only CF). Returns true when the instruction writes memory, with
+ * the value in *@wval (CMPXCHG always writes, as the CPU does).
+ */
+bool vmon_insn_exec(const struct vmon_mmio_insn *insn, u64 *regs,
+		    u64 *rflags, u64 mem, u64 *wval);
 
 /*
  * Length of a simple intercepted instruction at @bytes, prefixes included

@@ -26,6 +26,7 @@
 #include <linux/kref.h>
 #include <linux/signal.h>
 #include <linux/wait.h>
+#include "insn.h"
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/vmon.h>
@@ -428,12 +429,11 @@ struct vmon_vcpu {
 	/* Exit completion state carried from one KVM_RUN to the next. */
 	enum vmon_pending pending;		/* (v) */
 	struct {
-		int reg;			/* destination GPR */
-		u8 size;			/* access size */
-		u8 dst_size;			/* register write size */
-		bool sign_extend;
-		bool high8;			/* AH/CH/DH/BH */
+		struct vmon_mmio_insn insn;	/* the decoded access */
+		u64 gpa;			/* where it went */
 		u64 next_rip;
+		u64 dst_gpa;			/* MOVS: the destination */
+		bool dst_mmio;			/* MOVS: ... is no RAM */
 	} mmio;					/* (v) */
 	struct {
 		bool string;			/* INS: data goes to ES:RDI */
@@ -441,6 +441,7 @@ struct vmon_vcpu {
 		u8 size;
 		u32 count;
 		u64 next_rip;
+		u64 insn_rip;			/* IN/OUT: RIP at the exit */
 		u64 gva;			/* INS destination (linear) */
 		bool df;
 		u8 addr_size;

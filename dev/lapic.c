@@ -547,12 +547,22 @@ bool vmon_lapic_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool write,
 	u64 base;
 	u32 off, val;
 
-	/* Disabled or in x2APIC mode, the page is not there (no MMIO hole). */
-	if (!apic || !lapic_hw_enabled(apic) || lapic_x2apic_mode(apic))
+	if (!apic)
 		return false;
 	base = apic->base & ~0xfffULL;
 	if (gpa < base || gpa >= base + LAPIC_MMIO_SIZE)
 		return false;
+	/*
+	 * Disabled or in x2APIC mode, the page still swallows accesses:
+	 * writes are dropped, reads return all ones. That is KVM's default
+	 * (KVM_X86_QUIRK_LAPIC_MMIO_HOLE); the access never reaches
+	 * userspace, whose MMIO at 0xfee00000 would take it for an MSI.
+	 */
+	if (!lapic_hw_enabled(apic) || lapic_x2apic_mode(apic)) {
+		if (!write)
+			memset(data, 0xff, len);
+		return true;
+	}
 	off = gpa - base;
 
 	if (write) {

@@ -594,4 +594,175 @@ TEST(join_and_destroy_regions)
 	vm_free(vm);
 }
 
+/*
+ * A fault the hypervisor injects (here #GP for RDMSR of an MSR that does
+ * not exist) pushes RF=1, as the CPU does for its own faults and KVM for
+ * the ones it injects; the handler skips the RDMSR.
+ */
+#ifndef X86_EFLAGS_TF
+#define X86_EFLAGS_TF	(1ULL << 8)
+#endif
+#ifndef X86_EFLAGS_IF
+#define X86_EFLAGS_IF	(1ULL << 9)
+#endif
+#ifndef X86_EFLAGS_RF
+#define X86_EFLAGS_RF	(1ULL << 16)
+#endif
+
+static u64 vcpu_rflags(struct vt_vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	return regs.rflags;
+}
+
+static volatile u64 gp_rflags, gp_count;
+
+static void gp_skip_handler(struct vt_regs *regs)
+{
+	gp_rflags = regs->rflags;
+	gp_count++;
+	regs->rip += 2;			/* rdmsr */
+}
+
+static void guest_rdmsr_gp(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x2fffffffU)
+		     : "memory");
+	GUEST_SYNC2(gp_count, gp_rflags);
+	GUEST_DONE();
+}
+
+TEST(injected_fault_pushes_rf)
+{
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm = vm_with_vcpu(guest_rdmsr_gp, &vcpu);
+	struct ucall uc;
+
+	vm_install_handler(vm, 13, gp_skip_handler);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_TRUE(uc.args[1] & X86_EFLAGS_RF)
+		TH_LOG("frame RFLAGS %#llx", (unsigned long long)uc.args[1]);
+	/* The IRET completed the handler: RF is gone again. */
+	EXPECT_FALSE(vcpu_rflags(vcpu) & X86_EFLAGS_RF);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * An INT n or a PUSHF in an STI shadow while an interrupt window is
+ * wanted. vmon may step out of a shadow with TF (SVM, for QEMU's SVM
+ * that forgets the shadow at VMRUN): that TF must never reach the
+ * guest, not in the INT n frame (whose IRET would make the guest
+ * single-step into a #DB it never asked for) nor on the stack. The host
+ * puts the guest in the shadow (KVM_SET_VCPU_EVENTS) at each sequence.
+ */
+static volatile u64 int50_rflags, pushf_val, shadow_db_count;
+
+static void int50_handler(struct vt_regs *regs)
+{
+	int50_rflags = regs->rflags;
+}
+
+static void shadow_db_handler(struct vt_regs *regs)
+{
+	shadow_db_count++;
+	regs->rflags &= ~X86_EFLAGS_TF;
+}
+
+void shadow_after_int(void);
+void shadow_after_pushf(void);
+extern const char shadow_int_seq[], shadow_pushf_seq[];
+
+asm(".pushsection .text\n"
+    ".globl shadow_int_seq\n"
+    "shadow_int_seq:\n\t"
+    "int $0x50\n\tnop\n\tnop\n\t"
+    "jmp shadow_after_int\n"
+    ".globl shadow_pushf_seq\n"
+    "shadow_pushf_seq:\n\t"
+    "pushf\n\tpop %rax\n\tmov %rax, pushf_val(%rip)\n\tnop\n\t"
+    "jmp shadow_after_pushf\n"
+    ".popsection");
+
+void shadow_after_int(void)
+{
+	GUEST_SYNC2(int50_rflags, shadow_db_count);
+	for (;;)
+		GUEST_SYNC(0);
+}
+
+void shadow_after_pushf(void)
+{
+	GUEST_SYNC2(pushf_val, shadow_db_count);
+	GUEST_DONE();
+}
+
+static void guest_shadow_wait(void)
+{
+	for (;;)
+		GUEST_SYNC(0);
+}
+
+/* Put the vCPU in an STI shadow at @rip with IF=1, wanting a window. */
+static void enter_shadow_at(struct vt_vcpu *vcpu, const void *rip)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	regs.rip = (u64)rip;
+	regs.rflags |= X86_EFLAGS_IF;
+	VT_IOCTL(vcpu->fd, KVM_SET_REGS, &regs);
+	VT_IOCTL(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev);
+	ev.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	ev.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+	VT_IOCTL(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev);
+	vcpu->run->request_interrupt_window = 1;
+}
+
+/* Run to the next ucall; window-open exits just withdraw the request. */
+static u64 run_past_windows(struct vt_vcpu *vcpu, struct ucall *uc)
+{
+	for (;;) {
+		vcpu_run(vcpu);
+		if (vcpu->run->exit_reason != KVM_EXIT_IRQ_WINDOW_OPEN)
+			break;
+		vcpu->run->request_interrupt_window = 0;
+	}
+	vcpu->run->request_interrupt_window = 0;
+	return get_ucall(vcpu, uc);
+}
+
+TEST(shadow_step_tf_stays_hidden)
+{
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm = vm_with_vcpu(guest_shadow_wait, &vcpu);
+	struct ucall uc;
+
+	vm_install_handler(vm, 0x50, int50_handler);
+	vm_install_handler(vm, 1, shadow_db_handler);
+	EXPECT_EQ(0, vcpu_run_sync(vcpu));
+
+	enter_shadow_at(vcpu, shadow_int_seq);
+	ASSERT_EQ(UCALL_SYNC, run_past_windows(vcpu, &uc));
+	EXPECT_FALSE(uc.args[0] & X86_EFLAGS_TF)
+		TH_LOG("INT n frame RFLAGS %#llx", (unsigned long long)uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]) TH_LOG("#DB the guest never asked for");
+	EXPECT_FALSE(vcpu_rflags(vcpu) & X86_EFLAGS_TF);
+	EXPECT_EQ(0, vcpu_run_sync(vcpu));
+
+	enter_shadow_at(vcpu, shadow_pushf_seq);
+	ASSERT_EQ(UCALL_SYNC, run_past_windows(vcpu, &uc));
+	EXPECT_FALSE(uc.args[0] & X86_EFLAGS_TF)
+		TH_LOG("PUSHF pushed %#llx", (unsigned long long)uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]) TH_LOG("#DB the guest never asked for");
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

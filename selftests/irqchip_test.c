@@ -327,6 +327,35 @@ TEST(self_ipi_xapic_x2apic)
 	vm_free(vm);
 }
 
+/*
+ * In x2APIC mode the xAPIC page is a hole that swallows accesses, as in
+ * KVM (KVM_X86_QUIRK_LAPIC_MMIO_HOLE, on by default): a write is dropped
+ * (no exit, no #GP, TPR unchanged), a read returns all ones.
+ */
+static void guest_x2apic_xapic_page(void)
+{
+	volatile u32 *page = (volatile u32 *)APIC_DEFAULT_GPA;
+
+	x2apic_enable();
+	x2apic_write(APIC_TASKPRI, 0x10);
+	page[APIC_TASKPRI / 4] = 0x30;
+	GUEST_SYNC2(page[APIC_TASKPRI / 4], x2apic_read(APIC_TASKPRI));
+	GUEST_DONE();
+}
+
+TEST(x2apic_xapic_page_is_a_hole)
+{
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm = vm_with_irqchip(guest_x2apic_xapic_page, &vcpu);
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0xffffffffULL, uc.args[0]);
+	EXPECT_EQ(0x10, uc.args[1]);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
 static void guest_lapic_state(void)
 {
 	u64 cr8;

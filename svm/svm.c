@@ -873,6 +873,7 @@ static void svm_run(struct vmon_vcpu *vcpu)
 		svm->step_guest_tf = vcpu->rflags & X86_EFLAGS_TF;
 		vmcb->save.rflags |= X86_EFLAGS_TF;
 	}
+	svm_step_intercepts(vcpu);
 	vmcb->save.g_pat = vcpu->pat;
 
 	svm_dbg_load(vcpu);
@@ -908,6 +909,8 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	vcpu->regs[VMON_RAX] = vmcb->save.rax;
 	vcpu->regs[VMON_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
+	if (svm->step_refused && vcpu->rip != svm->step_refused_rip)
+		svm->step_refused = false;
 	/*
 	 * The guest's TF is the one it had: ours stays out of its RFLAGS.
 	 * Except after the stepped IRET, which loaded all of RFLAGS, TF

@@ -62,6 +62,9 @@ struct svm_vcpu {
 	bool step_active;		/* (v) TF added in the VMCB */
 	bool step_guest_tf;		/* (v) the guest's own TF then */
 	u64 step_rip;			/* (v) the instruction stepped */
+	/* A step given up (svm_step_refuse) at step_refused_rip. */
+	bool step_refused;		/* (v) */
+	u64 step_refused_rip;		/* (v) */
 };
 
 static inline struct svm_vcpu *to_svm(struct vmon_vcpu *vcpu)
@@ -87,6 +90,8 @@ bool svm_nmi_allowed(struct vmon_vcpu *vcpu);
 void svm_enable_irq_window(struct vmon_vcpu *vcpu);
 void svm_enable_nmi_window(struct vmon_vcpu *vcpu);
 bool svm_step_done(struct vmon_vcpu *vcpu);
+void svm_step_intercepts(struct vmon_vcpu *vcpu);
+bool svm_step_refuse(struct vmon_vcpu *vcpu, u64 code);
 void svm_dr_intercepts(struct vmcb_control_area *c, bool on);
 int svm_exit_vintr(struct vmon_vcpu *vcpu);
 int svm_exit_iret(struct vmon_vcpu *vcpu);

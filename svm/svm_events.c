@@ -146,14 +146,65 @@ static void svm_close_irq_window(struct svm_vcpu *svm)
  * in the VMCB (svm_run() adds and strips it), so the guest's RFLAGS,
  * as the core and KVM_GET_REGS see them, never carry it.
  */
-static void svm_step_one(struct vmon_vcpu *vcpu)
+static bool svm_step_one(struct vmon_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
+	if (svm->step_refused && svm->step_refused_rip == vcpu->rip)
+		return false;
 	if (svm->step_active)
-		return;
+		return true;
 	svm->step_active = true;
 	svm->step_rip = vcpu->rip;
+	return true;
+}
+
+/*
+ * Every way our TF could reach guest-visible state exits first while a
+ * step is armed: INT n, INT3/INTO and any fault (the frame pushed would
+ * hold TF, and the handler's IRET would make it the guest's), PUSHF
+ * (TF on the stack) and POPF (the guest's new TF would be lost). NMI is
+ * no exception intercept; #DB, #AC and #MC always exit.
+ */
+#define SVM_STEP_EXC	(0xffffffffU & ~(BIT(DB_VECTOR) | BIT(NMI_VECTOR) | \
+					 BIT(AC_VECTOR) | BIT(MC_VECTOR)))
+
+void svm_step_intercepts(struct vmon_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u32 *exc = &svm->vmcb->control.intercepts[INTERCEPT_EXCEPTION];
+	bool on = svm->step_active;
+
+	if (on)
+		*exc |= SVM_STEP_EXC;
+	else
+		*exc &= ~SVM_STEP_EXC;
+	svm_intercept(svm, INTERCEPT_INTn, on);
+	svm_intercept(svm, INTERCEPT_PUSHF, on);
+	svm_intercept(svm, INTERCEPT_POPF, on);
+}
+
+/*
+ * One of the exits above came during a step: nothing ran, RIP is still
+ * on the instruction. Drop the step (no TF at the next entry, so the
+ * instruction runs, or faults, as the guest's own). No window opens on
+ * that entry: a V_IRQ would be taken inside the shadow on QEMU's SVM
+ * (svm_enable_irq_window()); the next exit looks again.
+ */
+bool svm_step_refuse(struct vmon_vcpu *vcpu, u64 code)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (code != SVM_EXIT_SWINT && code != SVM_EXIT_PUSHF &&
+	    code != SVM_EXIT_POPF &&
+	    !(code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32 &&
+	      (SVM_STEP_EXC & BIT(code - SVM_EXIT_EXCP_BASE))))
+		return false;
+	svm->step_active = false;
+	svm->step_refused = true;
+	svm->step_refused_rip = vcpu->rip;
+	set_bit(VMON_REQ_EVENT, &vcpu->requests);
+	return true;
 }
 
 void svm_enable_irq_window(struct vmon_vcpu *vcpu)
@@ -170,7 +221,12 @@ void svm_enable_irq_window(struct vmon_vcpu *vcpu)
 	 * halted for good. The step costs one #DB exit, rarely, on hardware.
 	 */
 	if (svm_in_shadow(vcpu)) {
-		/* Nor may a V_IRQ left from an earlier entry stay armed. */
+		/*
+		 * Nor may a V_IRQ left from an earlier entry stay armed. A
+		 * step refused here (svm_step_refuse) opens no window this
+		 * time: the instruction runs, and the window waits for the
+		 * next exit (a host tick at the latest).
+		 */
 		svm_close_irq_window(svm);
 		svm_step_one(vcpu);
 		return;

@@ -371,6 +371,9 @@ int svm_handle_exit(struct vmon_vcpu *vcpu)
 	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
 	svm_exit_fn fn = svm_exit_handler(code);
 
+	/* Our TF step would have shown: drop it, re-run the instruction. */
+	if (unlikely(svm->step_active) && svm_step_refuse(vcpu, code))
+		return 1;
 	if (unlikely(!fn)) {
 		u64 data[2] = { code, vcpu->cpu };
 

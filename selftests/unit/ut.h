@@ -36,6 +36,11 @@ int ut_report(void);
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 void test_insn(void);
+/* test_insn_rmw.c: its vectors join test_insn.c's "gas:" re-assembly. */
+#define UT_RMW_GAS_MAX	128
+void add_gas(int mode, const char *as, const char *hex);
+void rmw_add_gas(void);
+void test_insn_rmw(void);
 void test_gwalk(void);
 
 #endif /* VMON_UT_H */
