@@ -370,6 +370,7 @@ void svm_reset_vmcb(struct vmon_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_save_area *s = &vmcb->save;
+
 	clear_page(vmcb);
 	svm_init_control(&vmcb->control, vcpu->tsc_offset);
 
