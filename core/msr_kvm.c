@@ -23,6 +23,7 @@
  */
 #include <asm/msr-index.h>
 #include <asm/kvm_para.h>
+#include <asm/processor.h>
 #include "vmon.h"
 
 #define VMON_MISC_ENABLE_RO	(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | \
@@ -32,6 +33,12 @@ void vmon_msr_kvm_reset(struct vmon_vcpu *vcpu)
 {
 	memset(&vcpu->msr_kvm, 0, sizeof(vcpu->msr_kvm));
 	vcpu->msr_kvm.misc_enable = VMON_MISC_ENABLE_RO;
+	/* KVM's reset values: kvm_amd's and kvm_intel's. */
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON)
+		vcpu->msr_kvm.ucode_rev = 0x01000065;
+	else
+		vcpu->msr_kvm.ucode_rev = 0x100000000ULL;
 	vmon_mce_reset(vcpu);
 }
 
@@ -73,6 +80,13 @@ int vmon_msr_kvm_get(struct vmon_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return 0;
 	case MSR_K7_HWCR:
 		*data = m->hwcr;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		*data = m->ucode_rev;
+		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		/* Reached without an in-kernel LAPIC: 0, as in KVM. */
+		*data = 0;
 		return 0;
 	case MSR_K7_CLK_CTL:
 		*data = 0x20000000;	/* KVM's K7 ramp-up count */
@@ -160,6 +174,15 @@ int vmon_msr_kvm_set(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	case MSR_FAM10H_MMIO_CONF_BASE:
 		return data ? -EINVAL : 0;
+	case MSR_IA32_UCODE_REV:
+		/*
+		 * Userspace sets the vCPU's revision; the guest's write (the
+		 * "load microcode" handshake) changes nothing, as in KVM.
+		 */
+		if (host)
+			m->ucode_rev = data;
+		return 0;
+	case MSR_IA32_TSC_DEADLINE:	/* no in-kernel LAPIC: dropped */
 	case MSR_K7_EVNTSEL0 ... MSR_K7_EVNTSEL3:
 	case MSR_K7_PERFCTR0 ... MSR_K7_PERFCTR3:
 	case MSR_P6_PERFCTR0 ... MSR_P6_PERFCTR1:

@@ -29,6 +29,7 @@ struct vmon_msr_kvm {
 	u64 mcg_ctl;				/* (v) */
 	u64 mce_banks[4 * VMON_MAX_MCE_BANKS];	/* (v) CTL, STATUS, ADDR, MISC */
 	u64 misc_enable;			/* (v) IA32_MISC_ENABLE */
+	u64 ucode_rev;				/* (v) the vCPU's UCODE_REV */
 	u64 hwcr;				/* (v) AMD HWCR: McStatusWrEn or 0 */
 	u64 kvmclock[4];			/* (v) 0x11, 0x12, 0x4b564d00/01 */
 };

@@ -68,6 +68,8 @@
 #define QEMU_MCG_CAP		(MCG_CTL_P | MCG_SER_P | NBANKS)
 /* MCG_CAP as the guest reads it: kvm_amd drops bits 63:9 (MCG_SER_P). */
 #define GUEST_MCG_CAP	(vt_host_is_intel() ? QEMU_MCG_CAP : QEMU_MCG_CAP & 0x1ff)
+/* The vCPU's UCODE_REV at reset: kvm_intel's, kvm_amd's. */
+#define UCODE_REV_RESET	(vt_host_is_intel() ? 0x100000000ULL : 0x01000065ULL)
 #define PAT_DEFAULT		0x0007040600070406ULL
 #define X86_CR4_MCE		(1ULL << 6)
 #define KVM_CAP_PMU_CAPABILITY_	225
@@ -279,6 +281,11 @@ TEST(guest_msrs)
 	WRP(MSR_KVM_SYSTEM_TIME, 0, NOGP, 0);
 	WRP(MSR_KVM_SYSTEM_TIME_NEW, 0, NOGP, 0);
 	RDP(MSR_KVM_WALL_CLOCK, NOGP, 0);
+	/* The vCPU's microcode revision; TSC_DEADLINE without a LAPIC */
+	RDP(0x8b, NOGP, UCODE_REV_RESET);
+	WRP(0x8b, 0, NOGP, UCODE_REV_RESET);
+	RDP(0x6e0, NOGP, 0);
+	WRP(0x6e0, 12345, NOGP, 0);
 	/* KVM's fixed answers */
 	RDP(MSR_PLATFORM_ID, NOGP, 0);
 	RDP(MSR_PERF_STATUS, NOGP, 1000ULL | (4ULL << 40));
@@ -330,6 +337,8 @@ TEST(qemu_reset_msrs)
 	put(&m, MSR_KVM_WALL_CLOCK, 0);
 	put(&m, MSR_KVM_SYSTEM_TIME_NEW, 0);
 	put(&m, MSR_KVM_WALL_CLOCK_NEW, 0);
+	put(&m, 0x8b, 0x100000000ULL);		/* UCODE_REV */
+	put(&m, 0x6e0, 0);			/* TSC_DEADLINE */
 	put(&m, MSR_MTRRdefType, 0);
 	put(&m, 0x250, 0);
 	put(&m, 0x258, 0);
@@ -544,9 +553,7 @@ static const char *kvm_only_reason(u32 m)
 	case 0x48: return "SPEC_CTRL: hidden (issue 9 follow-up)";
 	case 0xe1: return "UMWAIT_CONTROL: no WAITPKG";
 	case 0x1c4: case 0x1c5: return "XFD: no AMX";
-	case 0x6e0: return "TSC_DEADLINE: served by the in-kernel LAPIC only";
-	case 0x10a: return "ARCH_CAPABILITIES: served on the system fd only";
-	case 0x8b: return "UCODE_REV: served on the system fd only";
+	case 0x10a: return "ARCH_CAPABILITIES: vCPU copy not kept (CPUID 7.EDX[29] not offered)";
 	case 0x4d0: return "MCG_EXT_CTL: no LMCE";
 	case 0x9e: return "SMBASE: no SMM";
 	case 0x34: return "SMI_COUNT: no SMM";
