@@ -91,6 +91,8 @@ long vmon_check_extension(struct vmon_vm *vm, long ext)
 		return VMON_MAX_VCPU_ID;
 	case KVM_CAP_NR_MEMSLOTS:
 		return VMON_MAX_MEMSLOTS;
+	case KVM_CAP_MCE:
+		return VMON_MAX_MCE_BANKS;	/* mce.c */
 	default:
 		/* Unknown or not (yet) implemented: the truth is "no". */
 		return 0;
@@ -152,6 +154,8 @@ static const struct vmon_ioctl_desc vmon_dev_ioctls[] = {
 	VMON_IOCTL(KVM_GET_MSR_FEATURE_INDEX_LIST,
 		   vmon_dev_get_msr_feature_index_list, VMON_LOCK_NONE),
 	VMON_IOCTL(KVM_GET_MSRS, vmon_dev_get_msrs, VMON_LOCK_NONE),
+	VMON_IOCTL(KVM_X86_GET_MCE_CAP_SUPPORTED,
+		   vmon_dev_get_mce_cap_supported, VMON_LOCK_NONE),
 };
 
 static long vmon_dev_ioctl(struct file *filp, unsigned int cmd,

@@ -6,7 +6,7 @@
  *
  * The supported set is the host's CPUID filtered through an allow-list of
  * features vmon really virtualizes: anything that needs MSRs or state
- * vmon does not handle yet (MTRR, MCE, PKU, RDPID, MONITOR, XSAVES, SVM,
+ * vmon does not handle yet (PKU, RDPID, MONITOR, XSAVES, SVM,
  * speculation-control MSRs) stays hidden, so a guest never relies on
  * something that would fault. x2APIC and TSC_ADJUST are offered whatever
  * the host has: the in-kernel LAPIC and msr.c emulate them, as KVM does.
@@ -32,7 +32,7 @@
 #define VMON_1_EDX (F(FPU) | F(VME) | F(DE) | F(PSE) | F(TSC) | F(MSR) | \
 		    F(PAE) | F(CX8) | F(APIC) | F(SEP) | F(PGE) | F(CMOV) | \
 		    F(PAT) | F(PSE36) | F(CLFLUSH) | F(MMX) | F(FXSR) | \
-		    F(XMM) | F(XMM2))
+		    F(XMM) | F(XMM2) | F(MTRR) | F(MCE) | F(MCA))
 /* Leaf 7.0 EBX / ECX / EDX. */
 #define VMON_7_EBX (F(FSGSBASE) | F(BMI1) | F(AVX2) | F(SMEP) | F(BMI2) | \
 		    F(ERMS) | F(SMAP) | F(ADX) | F(RDSEED) | F(CLFLUSHOPT) | \
@@ -47,7 +47,8 @@
 #define VMON_81_EDX (F(SYSCALL) | F(NX) | F(MMXEXT) | F(FXSR_OPT) | \
 		     F(GBPAGES) | F(RDTSCP) | F(LM) | (F(FPU) | F(VME) | F(DE) | F(PSE) | \
 		     F(TSC) | F(MSR) | F(PAE) | F(CX8) | F(APIC) | F(PGE) | \
-		     F(CMOV) | F(PAT) | F(PSE36) | F(MMX) | F(FXSR)))
+		     F(CMOV) | F(PAT) | F(PSE36) | F(MMX) | F(FXSR) | \
+		     F(MTRR) | F(MCE) | F(MCA)))
 /* Components vmon lets a guest enable in XCR0. */
 #define VMON_XCR0_ALLOWED (XFEATURE_MASK_FP | XFEATURE_MASK_SSE | \
 			   XFEATURE_MASK_YMM | XFEATURE_MASK_AVX512)

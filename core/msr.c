@@ -17,6 +17,7 @@
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
+#include <asm/kvm_para.h>
 #include "vmon.h"
 
 #define VMON_MAX_IO_MSRS	256	/* KVM's per-call limit */
@@ -27,6 +28,11 @@ static const u32 vmon_msrs_to_save[] = {
 	MSR_IA32_SYSENTER_EIP, MSR_IA32_TSC, MSR_IA32_CR_PAT,
 	MSR_IA32_APICBASE, MSR_FS_BASE, MSR_GS_BASE, MSR_TSC_AUX,
 	MSR_IA32_TSC_ADJUST, MSR_PLATFORM_INFO,
+	/* KVM's emulated_msrs and PMU-less counters, msr_kvm.c */
+	MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME_NEW,
+	MSR_KVM_WALL_CLOCK_NEW, MSR_K7_HWCR, MSR_IA32_UCODE_REV,
+	MSR_IA32_TSC_DEADLINE,
 };
 
 /*
@@ -222,6 +228,9 @@ enum vmon_msr_result vmon_get_msr(struct vmon_vcpu *vcpu, u32 index,
 		*data = 0;
 		return VMON_MSR_OK;
 	default:
+		r = vmon_msr_kvm_get(vcpu, index, data, host);
+		if (r != VMON_MSR_UNHANDLED)
+			return r;
 		return vmon_ops->get_msr(vcpu, index, data);
 	}
 }
@@ -353,6 +362,9 @@ enum vmon_msr_result vmon_set_msr(struct vmon_vcpu *vcpu, u32 index,
 			return VMON_MSR_FAULT;
 		return VMON_MSR_OK;
 	default:
+		r = vmon_msr_kvm_set(vcpu, index, data, host);
+		if (r != VMON_MSR_UNHANDLED)
+			return r;
 		return vmon_ops->set_msr(vcpu, index, data, host);
 	}
 }

@@ -387,6 +387,8 @@ static const struct vmon_ioctl_desc vmon_vcpu_ioctls[] = {
 	VMON_IOCTL(KVM_SET_VCPU_EVENTS, vmon_vcpu_set_events, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_GET_LAPIC, vmon_vcpu_get_lapic, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_SET_LAPIC, vmon_vcpu_set_lapic, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_X86_SETUP_MCE, vmon_vcpu_setup_mce, VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_X86_SET_MCE, vmon_vcpu_set_mce, VMON_LOCK_VCPU),
 	VMON_IOCTL(VMON_GET_VCPU_STATS, vmon_vcpu_get_stats, VMON_LOCK_VCPU),
 };
 
@@ -469,6 +471,7 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->pat = VMON_PAT_DEFAULT;
+	vmon_msr_kvm_reset(vcpu);
 	/*
 	 * One TSC for the whole VM, counting from 0 at KVM_CREATE_VM: vCPUs
 	 * created later must not start behind the others, or an SMP guest

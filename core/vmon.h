@@ -49,6 +49,7 @@ enum vmon_msr_result {
 };
 
 #include "devices.h"
+#include "msr_kvm.h"
 
 #define VMON_MAX_VCPUS		1024
 #define VMON_MAX_VCPU_ID	4096
@@ -411,6 +412,7 @@ struct vmon_vcpu {
 	u64 tsc_offset;				/* (v) guest TSC - host TSC */
 	u64 tsc_adjust;				/* (v) IA32_TSC_ADJUST */
 	u64 platform_info;			/* (v) MSR_PLATFORM_INFO */
+	struct vmon_msr_kvm msr_kvm;		/* (v) MTRR, MCE, ... */
 
 	/* Guest state owned by the core; loaded/stored by backend run(). */
 	u64 regs[VMON_NR_GPRS];			/* (v) */
