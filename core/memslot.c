@@ -281,6 +281,20 @@ long vmon_set_user_memory_region(struct vmon_vm *vm, unsigned long arg)
 }
 
 /*
+ * KVM x86's slot space: two address spaces (the second is SMM's) of
+ * KVM_USER_MEM_SLOTS ids each. A dirty-log ioctl on an id inside it that
+ * vmon cannot create (SMM, ids from VMON_MAX_MEMSLOTS) names no slot.
+ */
+#define VMON_KVM_ADDRESS_SPACES		2
+#define VMON_KVM_USER_MEM_SLOTS		32764
+
+static bool vmon_dirty_log_slot_valid(u32 slot)
+{
+	return (slot >> 16) < VMON_KVM_ADDRESS_SPACES &&
+	       (u16)slot < VMON_KVM_USER_MEM_SLOTS;
+}
+
+/*
  * The slot behind a dirty-log ioctl's slot field, with KVM's errnos:
  * EINVAL for an address space or id out of range, ENOENT for no slot or
  * a slot without KVM_MEM_LOG_DIRTY_PAGES. Under slots_lock.
@@ -292,8 +306,10 @@ static int vmon_dirty_log_slot(struct vmon_vm *vm, u32 slot,
 					lockdep_is_held(&vm->slots_lock));
 	struct vmon_memslot *m;
 
-	if ((slot >> 16) != 0 || (u16)slot >= VMON_MAX_MEMSLOTS)
+	if (!vmon_dirty_log_slot_valid(slot))
 		return -EINVAL;
+	if ((slot >> 16) != 0)
+		return -ENOENT;
 	m = vmon_id_to_memslot(s, (u16)slot);
 	if (!m || !m->dirty_bitmap)
 		return -ENOENT;
@@ -377,7 +393,7 @@ long vmon_clear_dirty_log(struct vmon_vm *vm, unsigned long arg)
 
 	if (copy_from_user(&log, (void __user *)arg, sizeof(log)))
 		return -EFAULT;
-	if ((log.slot >> 16) != 0 || (u16)log.slot >= VMON_MAX_MEMSLOTS)
+	if (!vmon_dirty_log_slot_valid(log.slot))
 		return -EINVAL;
 	if (log.first_page & 63)
 		return -EINVAL;
