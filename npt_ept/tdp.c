@@ -76,10 +76,12 @@
  *   enables A/D, which vmon does not. One rule for both formats, that
  *   does not depend on the CPU (or an emulator) setting D, is the rule
  *   KVM applies where it runs without A/D bits. The cost: vmon maps
- *   writable slots writable on reads too, so a page the guest only read
- *   is written back (or kept, after MADV_FREE) as if written. vmon uses
- *   neither the accessed nor the dirty bit: it never sets, reads or
- *   clears them.
+ *   writable slots writable on reads too (not slots that log dirty
+ *   pages: there a read maps read-only, and only a write fault makes the
+ *   leaf writable, after setting the page's bit), so a page the guest
+ *   only read is written back (or kept, after MADV_FREE) as if written.
+ *   vmon uses neither the accessed nor the dirty bit: it never sets,
+ *   reads or clears them.
  *
  * Flushing
  *   Every zap that cleared a present leaf, and every replacement of a
