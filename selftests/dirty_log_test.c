@@ -421,6 +421,14 @@ TEST(errnos)
  * (the write happened after the copy, which is after the collection that
  * last reported the page returned and had write-protected it). Pages the
  * collection reports are copied again after it returns.
+ *
+ * That per-collection rule is vmon's guarantee. KVM's, on Intel, is
+ * weaker: with PML the CPU logs writes into a per-vCPU buffer that KVM
+ * moves into the bitmap when the vCPU exits, and KVM_GET_DIRTY_LOG only
+ * kicks the vCPUs (kvm_arch_sync_dirty_log) without waiting, so a write
+ * may reach the log one or more collections late. On the oracle a missed
+ * page is therefore carried as pending, and must be reported by a later
+ * collection, by the final one after the vCPU stopped at the latest.
  */
 #define RACE_PAGES	NPAGES
 
@@ -449,24 +457,35 @@ FIXTURE_TEARDOWN(race)
 }
 
 static void race_check(struct __test_metadata *_metadata, u64 *mem,
-		       u64 *copy, u64 *pre, const u64 *bits, u64 *lost,
-		       u64 *changed)
+		       u64 *copy, u64 *pre, const u64 *bits, bool *pending,
+		       bool final, u64 *lost, u64 *late, u64 *changed)
 {
+	bool deferred_ok = vt_dev_is_kvm() && !final;
 	u64 i;
 
 	for (i = 0; i < RACE_PAGES; i++) {
 		bool bit = test_bit64(bits, i);
 
-		if (pre[i] != copy[i]) {
+		if (pre[i] != copy[i] && !pending[i]) {
 			(*changed)++;
-			if (!bit) {
+			if (!bit && deferred_ok) {
+				pending[i] = true;
+			} else if (!bit) {
 				(*lost)++;
 				TH_LOG("lost write: page %lu %lu -> %lu",
 				       i, copy[i], pre[i]);
 			}
 		}
-		if (bit)
+		if (pending[i] && final && !bit) {
+			(*lost)++;
+			TH_LOG("lost write (never reported): page %lu", i);
+		}
+		if (bit) {
+			if (pending[i])
+				(*late)++;
+			pending[i] = false;
 			copy[i] = READ_ONCE(*page_word(mem, i));
+		}
 	}
 }
 
@@ -478,7 +497,8 @@ TEST_F_TIMEOUT(race, collect_while_writing, 150)
 	u64 *mem = vm_mem_add(vm, SLOT, GPA, NPAGES * PAGE_SIZE,
 			      KVM_MEM_LOG_DIRTY_PAGES);
 	u64 copy[RACE_PAGES] = { 0 }, pre[RACE_PAGES], bits[WORDS];
-	u64 lost = 0, changed = 0, rounds = 0, i, end;
+	u64 lost = 0, late = 0, changed = 0, rounds = 0, i, end;
+	bool pending[RACE_PAGES] = { false };
 
 	vcpu_args_set(vcpu, 1, GPA);
 	GUEST_VAR(vm, race_stop) = 0;
@@ -488,7 +508,8 @@ TEST_F_TIMEOUT(race, collect_while_writing, 150)
 		for (i = 0; i < RACE_PAGES; i++)
 			pre[i] = READ_ONCE(*page_word(mem, i));
 		ASSERT_EQ(0, get_log(vm, SLOT, bits));
-		race_check(_metadata, mem, copy, pre, bits, &lost, &changed);
+		race_check(_metadata, mem, copy, pre, bits, pending, false,
+			   &lost, &late, &changed);
 		rounds++;
 	}
 	GUEST_VAR(vm, race_stop) = 1;
@@ -497,11 +518,15 @@ TEST_F_TIMEOUT(race, collect_while_writing, 150)
 	for (i = 0; i < RACE_PAGES; i++)
 		pre[i] = READ_ONCE(*page_word(mem, i));
 	ASSERT_EQ(0, get_log(vm, SLOT, bits));
-	race_check(_metadata, mem, copy, pre, bits, &lost, &changed);
+	race_check(_metadata, mem, copy, pre, bits, pending, true,
+		   &lost, &late, &changed);
 	for (i = 0; i < RACE_PAGES; i++)
 		EXPECT_EQ(copy[i], *page_word(mem, i)) TH_LOG("page %lu", i);
-	TH_LOG("%lu collections in %us, %lu page changes seen, %lu lost",
-	       rounds, secs, changed, lost);
+	TH_LOG("%lu collections in %us, %lu page changes seen, %lu lost, "
+	       "%lu reported late (KVM only)", rounds, secs, changed, lost,
+	       late);
+	if (!vt_dev_is_kvm())
+		EXPECT_EQ(0, late);
 	EXPECT_EQ(0, lost);
 	/* The race really ran: the guest wrote during many collections. */
 	EXPECT_LT(100, changed);
