@@ -41,6 +41,15 @@ long vmon_vm_enable_cap(struct vmon_vm *vm, unsigned long arg)
 		return 0;
 	case KVM_CAP_MAX_VCPU_ID:
 		return vmon_cap_max_vcpu_id(vm, cap.args[0]);
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		/* INITIALLY_SET only together with MANUAL_PROTECT_ENABLE. */
+		if (cap.args[0] & ~(u64)((cap.args[0] &
+					  KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) ?
+					 VMON_DIRTY_LOG_MANUAL_CAPS :
+					 KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE))
+			return -EINVAL;
+		WRITE_ONCE(vm->manual_dirty_log_protect, cap.args[0]);
+		return 0;
 	default:
 		return -EINVAL;
 	}

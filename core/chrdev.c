@@ -93,6 +93,8 @@ long vmon_check_extension(struct vmon_vm *vm, long ext)
 		return VMON_MAX_MEMSLOTS;
 	case KVM_CAP_MCE:
 		return VMON_MAX_MCE_BANKS;	/* mce.c */
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return VMON_DIRTY_LOG_MANUAL_CAPS;
 	default:
 		/* Unknown or not (yet) implemented: the truth is "no". */
 		return 0;

@@ -77,6 +77,8 @@ static const struct vmon_ioctl_desc vmon_vm_ioctls[] = {
 	VMON_IOCTL(KVM_CREATE_VCPU, vmon_vm_create_vcpu, VMON_LOCK_VM),
 	VMON_IOCTL(KVM_SET_USER_MEMORY_REGION, vmon_set_user_memory_region,
 		   VMON_LOCK_SLOTS),
+	VMON_IOCTL(KVM_GET_DIRTY_LOG, vmon_get_dirty_log, VMON_LOCK_SLOTS),
+	VMON_IOCTL(KVM_CLEAR_DIRTY_LOG, vmon_clear_dirty_log, VMON_LOCK_SLOTS),
 	VMON_IOCTL(KVM_CHECK_EXTENSION, vmon_vm_check_extension,
 		   VMON_LOCK_NONE),
 	VMON_IOCTL(KVM_SET_TSS_ADDR, vmon_vm_set_tss_addr, VMON_LOCK_VM),

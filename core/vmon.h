@@ -103,6 +103,15 @@ struct vmon_memslot {
 	u64 base_gfn;		/* (o) */
 	u64 npages;		/* (o) */
 	unsigned long hva;	/* (o) userspace_addr */
+	/*
+	 * KVM_MEM_LOG_DIRTY_PAGES only, else NULL: two bitmaps of
+	 * ALIGN(npages, BITS_PER_LONG) bits each. The first is the log
+	 * (bits set atomically by any reader of the slot, taken by
+	 * KVM_GET/CLEAR_DIRTY_LOG under slots_lock); the second is
+	 * KVM_GET_DIRTY_LOG's snapshot buffer (slots_lock). The pointer is
+	 * (o) for one slot generation: the slot set copies it along.
+	 */
+	unsigned long *dirty_bitmap;
 };
 
 /*
@@ -125,6 +134,12 @@ struct vmon_memslot *vmon_gfn_to_memslot(struct vmon_vm *vm, u64 gfn);
 int vmon_read_guest(struct vmon_vm *vm, u64 gpa, void *data, unsigned long len);
 int vmon_write_guest(struct vmon_vm *vm, u64 gpa, const void *data,
 		     unsigned long len);
+/* Dirty logging (memslot.c): the two VM ioctls, under slots_lock. */
+long vmon_get_dirty_log(struct vmon_vm *vm, unsigned long arg);
+long vmon_clear_dirty_log(struct vmon_vm *vm, unsigned long arg);
+/* What KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 offers (KVM's MANUAL_CAPS). */
+#define VMON_DIRTY_LOG_MANUAL_CAPS	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | \
+					 KVM_DIRTY_LOG_INITIALLY_SET)
 
 /* ---------------------------------------------------------------- */
 /* Two-dimensional paging (NPT / EPT): npt_ept/tdp.c                 */
@@ -183,6 +198,16 @@ int vmon_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write, bool exec);
  */
 void vmon_tdp_slot_change_begin(struct vmon_vm *vm, u64 gfn, u64 npages);
 void vmon_tdp_slot_change_end(struct vmon_vm *vm);
+/*
+ * Dirty logging: make the leaves of @gfn + each set bit of @mask
+ * read-only (vm->mmu_lock held). Returns true if any leaf lost write
+ * permission: the caller must vmon_flush_remote_tlbs() before it reports
+ * those pages clean to anybody.
+ */
+bool vmon_tdp_wrprot_mask_locked(struct vmon_vm *vm, u64 gfn,
+				 unsigned long mask);
+/* The same for [gfn, gfn + npages), taking mmu_lock and flushing. */
+void vmon_tdp_wrprot_range(struct vmon_vm *vm, u64 gfn, u64 npages);
 /*
  * npt_ept/tdp_fault.c, vCPU thread: a nested page fault at @gpa. Maps it,
  * or emulates MMIO (vmon_emulate_mmio); > 0 re-enter, 0 exit to
@@ -365,6 +390,8 @@ struct vmon_vm {
 	u32 max_vcpu_id;			/* (l) */
 	/* KVM_CAP_MSR_PLATFORM_INFO disabled: guest RDMSR of it #GPs. */
 	bool platform_info_hidden;		/* (l) write, (a) read */
+	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 argument (KVM_DIRTY_LOG_*). */
+	u64 manual_dirty_log_protect;		/* (l) write, (a) read */
 	/*
 	 * The device models' per-VM state (dev/, opaque to the core):
 	 * created by KVM_CREATE_IRQCHIP or the first KVM_IOEVENTFD, so it

@@ -68,16 +68,20 @@
  *   Every path that clears a leaf goes through tdp_zap_table() (notifier
  *   start, change_pte, release, memslot changes, the core's zaps; VM
  *   teardown zaps everything through release before freeing the tables),
- *   and the fault's pfn replacement calls tdp_leaf_gone() itself.
+ *   and the fault's pfn replacement calls tdp_leaf_gone() itself, as does
+ *   dirty logging's write protection (tdp_wrprot_gfn_locked()), which
+ *   turns a writable leaf read-only without clearing it.
  *
  *   Why not the hardware dirty bit: NPT has one, EPT only when the EPTP
  *   enables A/D, which vmon does not. One rule for both formats, that
  *   does not depend on the CPU (or an emulator) setting D, is the rule
  *   KVM applies where it runs without A/D bits. The cost: vmon maps
- *   writable slots writable on reads too, so a page the guest only read
- *   is written back (or kept, after MADV_FREE) as if written. vmon uses
- *   neither the accessed nor the dirty bit: it never sets, reads or
- *   clears them.
+ *   writable slots writable on reads too (not slots that log dirty
+ *   pages: there a read maps read-only, and only a write fault makes the
+ *   leaf writable, after setting the page's bit), so a page the guest
+ *   only read is written back (or kept, after MADV_FREE) as if written.
+ *   vmon uses neither the accessed nor the dirty bit: it never sets,
+ *   reads or clears them.
  *
  * Flushing
  *   Every zap that cleared a present leaf, and every replacement of a
@@ -87,6 +91,8 @@
  *   (letting the mm free the page) while a vCPU TLB still maps it. The
  *   flush only spins (IPI + wait for vCPUs to leave guest mode), so it is
  *   allowed under the spinlock and in non-blockable notifier contexts.
+ *   Write protection for dirty logging is a narrowing too: its caller
+ *   flushes before it reports the pages clean (vmon_get_dirty_log()).
  *   Permission upgrades of a present leaf (read-only to writable, same
  *   pfn) are not flushed: a stale read-only translation only causes one
  *   more fault, which finds the entry already upgraded.
@@ -104,6 +110,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/pfn.h>
 #include <linux/pgtable.h>
+#include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/srcu.h>
 #include "vmon.h"
@@ -400,6 +407,19 @@ int vmon_tdp_fault(struct vmon_vcpu *vcpu, u64 gpa, bool write, bool exec)
 		goto out_unlock;
 	}
 
+	/*
+	 * A logged slot maps writable only on a write, and sets the page's
+	 * bit before the writable leaf is visible: a page that can be
+	 * written without a fault always has its bit set, or a collection
+	 * that took the bit is about to write-protect it (see
+	 * vmon_get_dirty_log()).
+	 */
+	if (slot->dirty_bitmap) {
+		if (!write)
+			writable = false;
+		else if (writable)
+			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+	}
 	pfn = page_to_pfn(page);
 	new = fmt->make_leaf(pfn, writable, true);
 	old = READ_ONCE(*ptep);
@@ -477,6 +497,90 @@ void vmon_tdp_slot_change_end(struct vmon_vm *vm)
 	vm->mmu_invalidate_seq++;
 	if (!WARN_ON_ONCE(vm->mmu_invalidate_in_progress <= 0))
 		vm->mmu_invalidate_in_progress--;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* ---------------------------------------------------------------- */
+/* Write protection for dirty logging                                */
+
+/* @gfn's leaf entry, or NULL if a table on the way is missing. */
+static u64 *tdp_leaf_lookup_locked(struct vmon_vm *vm, u64 gfn)
+	__must_hold(&vm->mmu_lock)
+{
+	const struct vmon_tdp_format *fmt = vm->tdp.fmt;
+	u64 *table = vm->tdp.root;
+	int level;
+
+	if (gfn >= tdp_max_gfn(fmt->levels))
+		return NULL;
+	for (level = fmt->levels; level > 1; level--) {
+		u64 pte = READ_ONCE(table[tdp_index(gfn, level)]);
+
+		if (!fmt->is_present(pte))
+			return NULL;
+		table = tdp_table_va(fmt, pte);
+	}
+	return &table[tdp_index(gfn, 1)];
+}
+
+/*
+ * Clear W in @gfn's leaf. The page keeps its mapping, but from now on the
+ * host PTE rule of "Dirty pages" no longer sees this leaf as writable, so
+ * pass its dirtiness on now, as a zap would.
+ */
+static bool tdp_wrprot_gfn_locked(struct vmon_vm *vm, u64 gfn)
+	__must_hold(&vm->mmu_lock)
+{
+	const struct vmon_tdp_format *fmt = vm->tdp.fmt;
+	u64 *ptep = tdp_leaf_lookup_locked(vm, gfn);
+	u64 pte;
+
+	if (!ptep)
+		return false;
+	pte = READ_ONCE(*ptep);
+	if (!fmt->is_present(pte) || !(pte & TDP_PTE_WRITABLE))
+		return false;
+	/*
+	 * A plain store, as in tdp_zap_table(): the hardware only ever sets
+	 * A/D here (vmon uses neither), it never sets W again; W is ours.
+	 */
+	WRITE_ONCE(*ptep, pte & ~TDP_PTE_WRITABLE);
+	tdp_leaf_gone(fmt, pte);
+	return true;
+}
+
+bool vmon_tdp_wrprot_mask_locked(struct vmon_vm *vm, u64 gfn,
+				 unsigned long mask)
+{
+	bool changed = false;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	while (mask) {
+		unsigned int bit = __ffs(mask);
+
+		changed |= tdp_wrprot_gfn_locked(vm, gfn + bit);
+		mask &= mask - 1;
+	}
+	return changed;
+}
+
+void vmon_tdp_wrprot_range(struct vmon_vm *vm, u64 gfn, u64 npages)
+{
+	bool changed = false;
+	u64 i;
+
+	spin_lock(&vm->mmu_lock);
+	for (i = 0; i < npages; i++) {
+		changed |= tdp_wrprot_gfn_locked(vm, gfn + i);
+		if (!(i & 4095) && spin_needbreak(&vm->mmu_lock)) {
+			if (changed)
+				vmon_flush_remote_tlbs(vm);
+			changed = false;
+			cond_resched_lock(&vm->mmu_lock);
+		}
+	}
+	if (changed)
+		vmon_flush_remote_tlbs(vm);
 	spin_unlock(&vm->mmu_lock);
 }
 
