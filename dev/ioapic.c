@@ -162,6 +162,24 @@ void vmon_ioapic_eoi(struct vmon_vm *vm, u8 vector)
 	spin_unlock_irqrestore(&io->lock, flags);
 }
 
+/*
+ * The PIT's ack through the IOAPIC: GSI 0 is pin 2 under the default
+ * routing (as KVM's ack notifier sees it), an edge-triggered pin whose
+ * vector's EOI tells the PIT that the tick was taken. Lockless read of
+ * the RTE: a racing reprogramming costs at most one early or late ack.
+ */
+void vmon_ioapic_eoi_edge(struct vmon_vm *vm, u8 vector)
+{
+	struct vmon_irq *irq = vmon_irq_chip(vm);
+	u64 rte;
+
+	if (!irq || !smp_load_acquire(&irq->pit))
+		return;
+	rte = READ_ONCE(irq->ioapic->rte[2]);
+	if (FIELD_GET(RTE_VECTOR, rte) == vector && !(rte & RTE_LEVEL))
+		vmon_pit_ack(vm);
+}
+
 /* The delayed re-delivery of level pins after an interrupt storm. */
 static void ioapic_storm_work(struct work_struct *work)
 {

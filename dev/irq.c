@@ -481,6 +481,8 @@ void vmon_irqchip_destroy(struct vmon_vm *vm)
 	vmon_irqfd_release_all(irq);
 	destroy_workqueue(irq->irqfd_wq);
 	vmon_ioeventfd_free_all(irq);
+	/* Its tick work drives the chips: stopped before they go. */
+	vmon_pit_free(irq->pit);
 	WRITE_ONCE(vm->irq, NULL);
 	if (irq->ioapic)
 		vmon_ioapic_free(irq->ioapic);
