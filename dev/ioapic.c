@@ -173,6 +173,7 @@ void vmon_ioapic_eoi_edge(struct vmon_vm *vm, u8 vector)
 	struct vmon_irq *irq = vmon_irq_chip(vm);
 	u64 rte;
 
+	/* Pairs with the release in pit_create(). */
 	if (!irq || !smp_load_acquire(&irq->pit))
 		return;
 	rte = READ_ONCE(irq->ioapic->rte[2]);

@@ -57,6 +57,7 @@ static struct vmon_pit *pit_get(struct vmon_vm *vm)
 {
 	struct vmon_irq *irq = vmon_irq_state(vm);
 
+	/* Pairs with the release in pit_create(): the PIT is initialized. */
 	return irq ? smp_load_acquire(&irq->pit) : NULL;
 }
 
@@ -427,6 +428,7 @@ static long pit_create(struct vmon_vm *vm, u32 flags)
 	mutex_lock(&pit->lock);
 	pit_reset(pit);
 	mutex_unlock(&pit->lock);
+	/* Published initialized: pairs with pit_get()'s acquire. */
 	smp_store_release(&irq->pit, pit);
 	return 0;
 }
