@@ -51,7 +51,7 @@ bool vmon_irqchip_in_kernel(struct vmon_vm *vm)
  * The per-VM state, created on first use under vm->lock (which also
  * serializes KVM_CREATE_IRQCHIP against KVM_CREATE_VCPU).
  */
-static struct vmon_irq *vmon_irq_get(struct vmon_vm *vm)
+struct vmon_irq *vmon_irq_get(struct vmon_vm *vm)
 {
 	struct vmon_irq *irq;
 

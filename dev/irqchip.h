@@ -102,6 +102,8 @@ struct vmon_irq {
 /* NULL until KVM_CREATE_IRQCHIP or the first KVM_IOEVENTFD. */
 struct vmon_irq *vmon_irq_state(struct vmon_vm *vm);
 struct vmon_irq *vmon_irq_chip(struct vmon_vm *vm);	/* NULL: no irqchip */
+/* As vmon_irq_get_locked(), with vm->lock already held. */
+struct vmon_irq *vmon_irq_get(struct vmon_vm *vm);
 /* Creates the per-VM state if needed (takes vm->lock); NULL: no memory. */
 struct vmon_irq *vmon_irq_get_locked(struct vmon_vm *vm);
 /* Any context: drive @gsi from @src; KVM_IRQ_LINE_STATUS's status. */

@@ -409,7 +409,7 @@ static long pit_create(struct vmon_vm *vm, u32 flags)
 	struct vmon_pit *pit;
 	struct vmon_irq *irq;
 
-	irq = vmon_irq_get_locked(vm);
+	irq = vmon_irq_get(vm);
 	if (!irq)
 		return -ENOMEM;
 	if (irq->pit)
