@@ -163,22 +163,30 @@ void vmon_ioapic_eoi(struct vmon_vm *vm, u8 vector)
 }
 
 /*
- * The PIT's ack through the IOAPIC: GSI 0 is pin 2 under the default
- * routing (as KVM's ack notifier sees it), an edge-triggered pin whose
- * vector's EOI tells the PIT that the tick was taken. Lockless read of
- * the RTE: a racing reprogramming costs at most one early or late ack.
+ * The PIT's ack through the IOAPIC: the EOI of an edge-triggered vector
+ * of a pin that GSI 0 routes to (pin 0 under KVM's default routing, pin 2
+ * under QEMU's) tells the PIT that its tick was taken, as KVM's ack
+ * notifier. Lockless RTE reads: a racing reprogramming costs at most one
+ * early or late ack.
  */
 void vmon_ioapic_eoi_edge(struct vmon_vm *vm, u8 vector)
 {
 	struct vmon_irq *irq = vmon_irq_chip(vm);
-	u64 rte;
+	int pin;
 
 	/* Pairs with the release in pit_create(). */
 	if (!irq || !smp_load_acquire(&irq->pit))
 		return;
-	rte = READ_ONCE(irq->ioapic->rte[2]);
-	if (FIELD_GET(RTE_VECTOR, rte) == vector && !(rte & RTE_LEVEL))
-		vmon_pit_ack(vm);
+	for (pin = 0; pin < VMON_IOAPIC_PINS; pin++) {
+		u64 rte = READ_ONCE(irq->ioapic->rte[pin]);
+
+		if (FIELD_GET(RTE_VECTOR, rte) == vector &&
+		    !(rte & RTE_LEVEL) &&
+		    vmon_irq_gsi_has_ioapic_pin(irq, 0, pin)) {
+			vmon_pit_ack(vm);
+			return;
+		}
+	}
 }
 
 /* The delayed re-delivery of level pins after an interrupt storm. */

@@ -109,6 +109,8 @@ struct vmon_irq *vmon_irq_get_locked(struct vmon_vm *vm);
 /* Any context: drive @gsi from @src; KVM_IRQ_LINE_STATUS's status. */
 int vmon_irq_set(struct vmon_irq *irq, u32 gsi, int src, int level);
 
+bool vmon_irq_gsi_has_ioapic_pin(struct vmon_irq *irq, u32 gsi, u32 pin);
+
 /* irqfd.c */
 void vmon_irqfd_release_all(struct vmon_irq *irq);
 
