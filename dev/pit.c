@@ -3,7 +3,8 @@
  * The in-kernel i8254 PIT (KVM_CREATE_PIT2): three counters at 1.193182 MHz
  * behind ports 0x40-0x43, the speaker port 0x61 (gate of counter 2,
  * only with KVM_PIT_SPEAKER_DUMMY, as KVM), and counter 0's output on
- * GSI 0 (PIC IRQ0 and IOAPIC pin 2 under the default routing).
+ * GSI 0 (PIC IRQ0 and IOAPIC pin 0 under KVM's default routing; QEMU
+ * routes GSI 0 to pin 2).
  *
  * Counters are not stepped: each remembers the time its count was loaded
  * and derives the current count and OUT from the elapsed time, per mode
@@ -16,7 +17,7 @@
  * Ticks (KVM's policy): the hrtimer only counts; a work item pulses GSI 0.
  * With reinject (the default) every tick is delivered, each one after the
  * previous one was acknowledged (PIC INTA of IRQ0, or the LAPIC EOI of
- * IOAPIC pin 2's vector), so ticks missed while the guest had interrupts
+ * IOAPIC vector of a pin GSI 0 routes to), so ticks missed while the guest had interrupts
  * off arrive later one by one. Without reinject each tick pulses the line
  * and a tick that finds the previous one still pending is lost.
  *
@@ -146,7 +147,7 @@ static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
-/* Any context: IRQ0 (PIC) or IOAPIC pin 2 was acknowledged by the guest. */
+/* Any context: IRQ0 (PIC) or GSI 0's IOAPIC pin was acknowledged. */
 void vmon_pit_ack(struct vmon_vm *vm)
 {
 	struct vmon_pit *pit = pit_get(vm);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The in-kernel i8254 PIT (KVM_CREATE_PIT2): counter 0 in mode 2 counted
- * through the PIC (IRQ0, ExtINT on LINT0) and through the IOAPIC (pin 2),
+ * through the PIC (IRQ0, ExtINT on LINT0) and through the IOAPIC (pin 0,
+ * where KVM's default routing puts GSI 0),
  * a mode 0 one-shot, latch and read-back of the count and the status,
  * KVM_GET/SET_PIT2, reinject on and off (a guest that keeps IF=0 for a
  * while, then sees the missed ticks one after another, or not), errnos.
