@@ -73,6 +73,10 @@ long vmon_check_extension(struct vmon_vm *vm, long ext)
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_PIT:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_ENABLE_CAP_VM:

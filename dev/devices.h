@@ -145,6 +145,17 @@ long vmon_vm_set_gsi_routing(struct vmon_vm *vm, unsigned long arg);
 long vmon_vm_signal_msi(struct vmon_vm *vm, unsigned long arg);
 long vmon_vm_irqfd(struct vmon_vm *vm, unsigned long arg);
 long vmon_vm_ioeventfd(struct vmon_vm *vm, unsigned long arg);
+/*
+ * The PIT (pit.c), VM ioctls. CREATE_PIT2/CREATE_PIT under vm->lock:
+ * EEXIST if there is one; the others ENXIO without a PIT, as KVM.
+ */
+long vmon_vm_create_pit(struct vmon_vm *vm, unsigned long arg);
+long vmon_vm_create_pit2(struct vmon_vm *vm, unsigned long arg);
+long vmon_vm_get_pit(struct vmon_vm *vm, unsigned long arg);
+long vmon_vm_set_pit(struct vmon_vm *vm, unsigned long arg);
+long vmon_vm_get_pit2(struct vmon_vm *vm, unsigned long arg);
+long vmon_vm_set_pit2(struct vmon_vm *vm, unsigned long arg);
+long vmon_vm_reinject_control(struct vmon_vm *vm, unsigned long arg);
 /* VM teardown, before the vCPUs are freed. */
 void vmon_irqchip_destroy(struct vmon_vm *vm);
 /* True once KVM_CREATE_IRQCHIP succeeded (acquire). */
@@ -166,5 +177,7 @@ int vmon_pic_read_irq(struct vmon_vm *vm);	/* vector; spurious: 7/15 */
 
 /* Any context: a level-triggered @vector was EOIed by a LAPIC. */
 void vmon_ioapic_eoi(struct vmon_vm *vm, u8 vector);
+/* Any context: an edge-triggered @vector was EOIed (the PIT's ack). */
+void vmon_ioapic_eoi_edge(struct vmon_vm *vm, u8 vector);
 
 #endif /* VMON_DEVICES_H */

@@ -162,6 +162,33 @@ void vmon_ioapic_eoi(struct vmon_vm *vm, u8 vector)
 	spin_unlock_irqrestore(&io->lock, flags);
 }
 
+/*
+ * The PIT's ack through the IOAPIC: the EOI of an edge-triggered vector
+ * of a pin that GSI 0 routes to (pin 0 under KVM's default routing, pin 2
+ * under QEMU's) tells the PIT that its tick was taken, as KVM's ack
+ * notifier. Lockless RTE reads: a racing reprogramming costs at most one
+ * early or late ack.
+ */
+void vmon_ioapic_eoi_edge(struct vmon_vm *vm, u8 vector)
+{
+	struct vmon_irq *irq = vmon_irq_chip(vm);
+	int pin;
+
+	/* Pairs with the release in pit_create(). */
+	if (!irq || !smp_load_acquire(&irq->pit))
+		return;
+	for (pin = 0; pin < VMON_IOAPIC_PINS; pin++) {
+		u64 rte = READ_ONCE(irq->ioapic->rte[pin]);
+
+		if (FIELD_GET(RTE_VECTOR, rte) == vector &&
+		    !(rte & RTE_LEVEL) &&
+		    vmon_irq_gsi_has_ioapic_pin(irq, 0, pin)) {
+			vmon_pit_ack(vm);
+			return;
+		}
+	}
+}
+
 /* The delayed re-delivery of level pins after an interrupt storm. */
 static void ioapic_storm_work(struct work_struct *work)
 {

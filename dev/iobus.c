@@ -3,7 +3,7 @@
  * The in-kernel I/O bus: guest port I/O and MMIO that the kernel serves
  * without exiting to userspace. A vCPU's PIO or MMIO exit (core/emulate.c,
  * the vendors' I/O exits) asks vmon_kernel_pio() / vmon_kernel_mmio();
- * they try the in-kernel devices (PIC ports and ELCR, the xAPIC page, the
+ * they try the in-kernel devices (PIC ports and ELCR, the PIT, the xAPIC page, the
  * IOAPIC window), then the ioeventfds (KVM_IOEVENTFD: a write that
  * signals an eventfd instead of exiting).
  *
@@ -29,6 +29,8 @@ bool vmon_kernel_pio(struct vmon_vcpu *vcpu, u16 port, bool in, int size,
 		return false;
 	if (vmon_irq_chip(vcpu->vm) &&
 	    vmon_pic_pio(irq->pic, port, in, size, data))
+		return true;
+	if (vmon_pit_pio(vcpu->vm, port, in, size, data))
 		return true;
 	return !in && vmon_ioeventfd_write(irq, true, port, size, data);
 }

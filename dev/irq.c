@@ -51,7 +51,7 @@ bool vmon_irqchip_in_kernel(struct vmon_vm *vm)
  * The per-VM state, created on first use under vm->lock (which also
  * serializes KVM_CREATE_IRQCHIP against KVM_CREATE_VCPU).
  */
-static struct vmon_irq *vmon_irq_get(struct vmon_vm *vm)
+struct vmon_irq *vmon_irq_get(struct vmon_vm *vm)
 {
 	struct vmon_irq *irq;
 
@@ -338,6 +338,28 @@ int vmon_irq_set(struct vmon_irq *irq, u32 gsi, int src, int level)
 	return ret;
 }
 
+/* Any context: does @gsi route to IOAPIC pin @pin (the PIT's ack)? */
+bool vmon_irq_gsi_has_ioapic_pin(struct vmon_irq *irq, u32 gsi, u32 pin)
+{
+	const struct vmon_irq_routing *rt;
+	bool found = false;
+	u32 i;
+
+	rcu_read_lock();
+	rt = rcu_dereference(irq->routing);
+	for (i = vmon_route_first(rt, gsi); i < rt->nr && rt->e[i].gsi == gsi;
+	     i++) {
+		const struct vmon_irq_route *e = &rt->e[i];
+
+		if (e->type == KVM_IRQ_ROUTING_IRQCHIP &&
+		    e->irqchip.chip == KVM_IRQCHIP_IOAPIC &&
+		    e->irqchip.pin == pin)
+			found = true;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
 static long vmon_irq_line(struct vmon_vm *vm, unsigned long arg, bool status)
 {
 	struct kvm_irq_level __user *uirq = (void __user *)arg;
@@ -481,6 +503,8 @@ void vmon_irqchip_destroy(struct vmon_vm *vm)
 	vmon_irqfd_release_all(irq);
 	destroy_workqueue(irq->irqfd_wq);
 	vmon_ioeventfd_free_all(irq);
+	/* Its tick work drives the chips: stopped before they go. */
+	vmon_pit_free(irq->pit);
 	WRITE_ONCE(vm->irq, NULL);
 	if (irq->ioapic)
 		vmon_ioapic_free(irq->ioapic);

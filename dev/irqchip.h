@@ -49,6 +49,7 @@
 enum {
 	VMON_IRQ_SRC_USER,
 	VMON_IRQ_SRC_RESAMPLE,
+	VMON_IRQ_SRC_PIT,
 };
 
 struct vmon_irq_route {
@@ -76,6 +77,7 @@ struct vmon_irq_routing {
 
 struct vmon_pic;
 struct vmon_ioapic;
+struct vmon_pit;
 
 struct vmon_irq {
 	struct vmon_vm *vm;				/* (o) */
@@ -83,6 +85,8 @@ struct vmon_irq {
 	bool in_kernel;					/* (l) write (release), (a) */
 	struct vmon_pic *pic;				/* (o) once in_kernel */
 	struct vmon_ioapic *ioapic;			/* (o) once in_kernel */
+	/* KVM_CREATE_PIT2, with or without irqchip; (l) write (release). */
+	struct vmon_pit *pit;				/* (a) */
 	struct vmon_irq_routing __rcu *routing;		/* (r) */
 
 	spinlock_t irqfds_lock;
@@ -98,10 +102,14 @@ struct vmon_irq {
 /* NULL until KVM_CREATE_IRQCHIP or the first KVM_IOEVENTFD. */
 struct vmon_irq *vmon_irq_state(struct vmon_vm *vm);
 struct vmon_irq *vmon_irq_chip(struct vmon_vm *vm);	/* NULL: no irqchip */
+/* As vmon_irq_get_locked(), with vm->lock already held. */
+struct vmon_irq *vmon_irq_get(struct vmon_vm *vm);
 /* Creates the per-VM state if needed (takes vm->lock); NULL: no memory. */
 struct vmon_irq *vmon_irq_get_locked(struct vmon_vm *vm);
 /* Any context: drive @gsi from @src; KVM_IRQ_LINE_STATUS's status. */
 int vmon_irq_set(struct vmon_irq *irq, u32 gsi, int src, int level);
+
+bool vmon_irq_gsi_has_ioapic_pin(struct vmon_irq *irq, u32 gsi, u32 pin);
 
 /* irqfd.c */
 void vmon_irqfd_release_all(struct vmon_irq *irq);
@@ -123,7 +131,16 @@ void vmon_pic_get_state(struct vmon_pic *pic, int chip,
 void vmon_pic_set_state(struct vmon_pic *pic, int chip,
 			const struct kvm_pic_state *state);
 
+/* pit.c */
+void vmon_pit_free(struct vmon_pit *pit);
+/* Port 0x40-0x43, 0x61 (with KVM_PIT_SPEAKER_DUMMY); vCPU side. */
+bool vmon_pit_pio(struct vmon_vm *vm, u16 port, bool in, int size,
+		  void *data);
+/* Any context, no lock of pit.c held: GSI 0 was acknowledged. */
+void vmon_pit_ack(struct vmon_vm *vm);
+
 /* ioapic.c */
+
 struct vmon_ioapic *vmon_ioapic_create(struct vmon_vm *vm);
 void vmon_ioapic_free(struct vmon_ioapic *ioapic);
 int vmon_ioapic_set_irq(struct vmon_ioapic *ioapic, u32 pin, int src,

@@ -382,6 +382,8 @@ static void lapic_eoi(struct vmon_lapic *apic)
 	/* Only level-triggered vectors have an IOAPIC pin waiting for it. */
 	if (lapic_test_vec(apic, APIC_TMR, vec))
 		vmon_ioapic_eoi(apic->vcpu->vm, vec);
+	else
+		vmon_ioapic_eoi_edge(apic->vcpu->vm, vec);
 	lapic_request_event(apic, false);
 }
 

@@ -198,6 +198,8 @@ int vmon_pic_read_irq(struct vmon_vm *vm)
 		vector = m->irq_base + PIC_SPURIOUS_IR;
 	} else {
 		pic_intack(m, ir);
+		if (ir == 0)
+			vmon_pit_ack(vm);
 		if (ir == PIC_CASCADE_IR) {
 			ir2 = pic_pending(s, false);
 			if (ir2 >= 0)
