@@ -298,6 +298,7 @@ int vmon_set_msr(struct vmon_vcpu *vcpu, u32 index, u64 data, bool host)
 			return -EINVAL;
 		return 0;
 	default:
+		vmon_regs_invalidate(vcpu);	/* EFER may change the mode */
 		r = vmon_ops->set_msr(vcpu, index, data, host);
 		if (r > 0)
 			return -ENOENT;

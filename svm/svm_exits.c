@@ -253,6 +253,7 @@ static int svm_exit_write_cr4(struct vmon_vcpu *vcpu)
 		return 1;
 	}
 	s->cr4 = val;
+	vmon_regs_invalidate(vcpu);
 	if ((val ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
 			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |
 			   X86_CR4_PKE | X86_CR4_LA57))
