@@ -314,7 +314,7 @@ long vmon_vcpu_set_cpuid2(struct vmon_vcpu *vcpu, unsigned long arg)
 static void vmon_cpuid_dynamic(struct vmon_vcpu *vcpu, u32 fn, u32 idx,
 			       u32 *ebx, u32 *ecx, u32 *edx)
 {
-	u64 cr4 = vmon_ops->get_cr(vcpu, 4);
+	u64 cr4 = vmon_get_cr(vcpu, 4);
 
 	if (fn == 1) {
 		*ecx &= ~F(OSXSAVE);
@@ -412,11 +412,11 @@ int vmon_emulate_xsetbv(struct vmon_vcpu *vcpu)
 	u32 index = vcpu->regs[VMON_RCX];
 	u64 avx512 = val & XFEATURE_MASK_AVX512;
 
-	if (!(vmon_ops->get_cr(vcpu, 4) & X86_CR4_OSXSAVE)) {
+	if (!(vmon_get_cr(vcpu, 4) & X86_CR4_OSXSAVE)) {
 		vmon_queue_exception(vcpu, UD_VECTOR, false, 0);
 		return 1;
 	}
-	if (vmon_ops->get_cpl(vcpu) != 0 || index != 0 ||
+	if (vmon_get_cpl(vcpu) != 0 || index != 0 ||
 	    !(val & XFEATURE_MASK_FP) ||
 	    (val & ~vmon_guest_xcr0_mask(vcpu)) ||
 	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||

@@ -21,10 +21,10 @@ static int vmon_gwalk_read(void *opaque, u64 gpa, void *buf, unsigned int len)
 int vmon_gva_to_gpa(struct vmon_vcpu *vcpu, u64 gva, bool write, u64 *gpa)
 {
 	struct vmon_gwalk_ctx ctx = {
-		.cr0 = vmon_ops->get_cr(vcpu, 0),
-		.cr3 = vmon_ops->get_cr(vcpu, 3),
-		.cr4 = vmon_ops->get_cr(vcpu, 4),
-		.efer = vmon_ops->get_efer(vcpu),
+		.cr0 = vmon_get_cr(vcpu, 0),
+		.cr3 = vmon_get_cr(vcpu, 3),
+		.cr4 = vmon_get_cr(vcpu, 4),
+		.efer = vmon_get_efer(vcpu),
 		.read_gpa = vmon_gwalk_read,
 		.opaque = vcpu->vm,
 	};
@@ -33,7 +33,7 @@ int vmon_gva_to_gpa(struct vmon_vcpu *vcpu, u64 gva, bool write, u64 *gpa)
 
 	/* The host reads guest memory for it: VMX's cond L1D flush is due. */
 	vcpu->l1tf_flush_l1d = true;
-	if (vmon_ops->get_cpl(vcpu) == 3)
+	if (vmon_get_cpl(vcpu) == 3)
 		access |= VMON_PF_USER;
 	return vmon_gwalk(&ctx, gva, access, gpa, &pf);
 }
@@ -68,11 +68,11 @@ static int vmon_copy_gva(struct vmon_vcpu *vcpu, u64 gva, void *buf,
  */
 int vmon_fetch_insn(struct vmon_vcpu *vcpu, u8 *buf, unsigned int len)
 {
-	u64 lin = vmon_ops->get_cs_base(vcpu) + vcpu->rip;
+	u64 lin = vmon_get_cs_base(vcpu) + vcpu->rip;
 	unsigned int got = 0;
 	int idx, r = 0;
 
-	if (vmon_ops->get_cpu_mode(vcpu) != 64)
+	if (vmon_cpu_mode(vcpu) != 64)
 		lin = (u32)lin;
 	idx = srcu_read_lock(&vcpu->vm->srcu);
 	while (got < len) {
@@ -113,13 +113,12 @@ int vmon_skip_insn(struct vmon_vcpu *vcpu)
 		vmon_emulation_failed(vcpu, NULL, 0, 0);
 		return 1;
 	}
-	len = vmon_insn_length(bytes, n, vmon_ops->get_cpu_mode(vcpu));
+	len = vmon_insn_length(bytes, n, vmon_cpu_mode(vcpu));
 	if (len <= 0) {
 		vmon_emulation_failed(vcpu, bytes, n, 0);
 		return 1;
 	}
-	vcpu->rip = vmon_rip_advance(vcpu->rip, len,
-				     vmon_ops->get_cpu_mode(vcpu));
+	vcpu->rip = vmon_rip_advance(vcpu->rip, len, vmon_cpu_mode(vcpu));
 done:
 	vmon_insn_step_trap(vcpu);
 	return 0;
@@ -189,7 +188,7 @@ static void vmon_string_io_advance(struct vmon_vcpu *vcpu, int index_reg,
 /* In 64-bit mode only FS and GS have a base; the others are flat. */
 static u64 vmon_string_io_base(struct vmon_vcpu *vcpu, int seg)
 {
-	if (vmon_ops->get_cpu_mode(vcpu) == 64 &&
+	if (vmon_cpu_mode(vcpu) == 64 &&
 	    seg != VCPU_SREG_FS && seg != VCPU_SREG_GS)
 		return 0;
 	return vmon_ops->get_seg_base(vcpu, seg);
@@ -235,11 +234,11 @@ static int vmon_handle_string_io(struct vmon_vcpu *vcpu,
 
 			if (n > 0)
 				seg = vmon_insn_seg_override(bytes, n,
-					vmon_ops->get_cpu_mode(vcpu));
+					vmon_cpu_mode(vcpu));
 		}
 		lin = vmon_string_io_base(vcpu, seg >= 0 ? seg : VCPU_SREG_DS) +
 		      (vcpu->regs[VMON_RSI] & mask);
-		if (vmon_ops->get_cpu_mode(vcpu) != 64)
+		if (vmon_cpu_mode(vcpu) != 64)
 			lin = (u32)lin;
 		idx = srcu_read_lock(&vcpu->vm->srcu);
 		r = vmon_copy_gva(vcpu, lin, vcpu->pio_data, io->size, false);
@@ -258,7 +257,7 @@ static int vmon_handle_string_io(struct vmon_vcpu *vcpu,
 	 */
 	lin = vmon_string_io_base(vcpu, VCPU_SREG_ES) +
 	      (vcpu->regs[VMON_RDI] & mask);
-	if (vmon_ops->get_cpu_mode(vcpu) != 64)
+	if (vmon_cpu_mode(vcpu) != 64)
 		lin = (u32)lin;
 	if (io->rep) {
 		u64 in_page = df ? offset_in_page(lin) + io->size :
@@ -566,7 +565,7 @@ int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 		n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
 	if (n <= 0)
 		return vmon_emulation_failed(vcpu, NULL, 0, gpa);
-	mode = vmon_ops->get_cpu_mode(vcpu);
+	mode = vmon_cpu_mode(vcpu);
 	if (vmon_decode_mmio(bytes, n, mode, insn))
 		return vmon_emulation_failed(vcpu, bytes, n, gpa);
 

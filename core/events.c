@@ -205,6 +205,7 @@ static bool vmon_ready_for_interrupt(struct vmon_vcpu *vcpu)
 
 static void vmon_do_init(struct vmon_vcpu *vcpu)
 {
+	vmon_regs_invalidate(vcpu);
 	vmon_ops->vcpu_reset(vcpu);
 	vmon_events_reset(vcpu);
 	vmon_lapic_reset(vcpu, true);
@@ -221,6 +222,7 @@ static void vmon_do_sipi(struct vmon_vcpu *vcpu, u8 vector)
 	vmon_ops->get_sregs(vcpu, &s);
 	s.cs.selector = vector << 8;
 	s.cs.base = (u64)vector << 12;
+	vmon_regs_invalidate(vcpu);
 	if (!vmon_ops->set_sregs(vcpu, &s)) {
 		vcpu->rip = 0;
 		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;

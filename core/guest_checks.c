@@ -167,7 +167,7 @@ bool vmon_canonical(u64 addr)
 /* The guest's linear-address width: 57 bits with CR4.LA57, else 48. */
 static u8 vmon_guest_virt_bits(struct vmon_vcpu *vcpu)
 {
-	return vmon_ops->get_cr(vcpu, 4) & X86_CR4_LA57 ? 57 : 48;
+	return vmon_get_cr(vcpu, 4) & X86_CR4_LA57 ? 57 : 48;
 }
 
 /* Canonical for the guest's paging mode, as KVM checks MSR addresses. */

@@ -365,6 +365,7 @@ enum vmon_msr_result vmon_set_msr(struct vmon_vcpu *vcpu, u32 index,
 		r = vmon_msr_kvm_set(vcpu, index, data, host);
 		if (r != VMON_MSR_UNHANDLED)
 			return r;
+		vmon_regs_invalidate(vcpu);	/* EFER may change the mode */
 		return vmon_ops->set_msr(vcpu, index, data, host);
 	}
 }

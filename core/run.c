@@ -227,12 +227,14 @@ static bool vmon_enter_guest(struct vmon_vcpu *vcpu)
 	}
 
 	xcr0_switch = vmon_host_xcr0 &&
-		      (vmon_ops->get_cr(vcpu, 4) & X86_CR4_OSXSAVE) &&
+		      (vmon_get_cr(vcpu, 4) & X86_CR4_OSXSAVE) &&
 		      vcpu->xcr0 != vmon_host_xcr0;
 	if (xcr0_switch)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 
 	vmon_ops->run(vcpu);
+	/* The guest ran: every cached register may have changed. */
+	vmon_regs_invalidate(vcpu);
 
 	/*
 	 * VMSCAPE: the kernel issues an IBPB before this CPU next returns to
@@ -369,7 +371,7 @@ out_sigset:
 		vmon_sync_regs_out(vcpu);
 	vmon_events_save_run(vcpu);
 	run->cr8 = vcpu->lapic ? vmon_lapic_get_cr8(vcpu) :
-				vmon_ops->get_cr(vcpu, 8);
+				vmon_get_cr(vcpu, 8);
 	run->apic_base = vcpu->apic_base;
 	return r;
 }

@@ -535,6 +535,7 @@ int vmon_task_switch(struct vmon_vcpu *vcpu, const struct vmon_task_switch *ts)
 	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	if (r < 0)
 		goto out;
+	vmon_regs_invalidate(vcpu);
 	if (c->committed) {
 		if (r == VMON_TS_FAULT && c->vector == PF_VECTOR)
 			c->s.cr2 = c->cr2;

@@ -145,6 +145,7 @@ static int vmon_sregs_set(struct vmon_vcpu *vcpu, const struct kvm_sregs *s)
 	r = vmon_set_msr(vcpu, MSR_IA32_APICBASE, s->apic_base, true);
 	if (r)
 		return -EINVAL;
+	vmon_regs_invalidate(vcpu);
 	r = vmon_ops->set_sregs(vcpu, s);
 	if (r)
 		return r;
@@ -478,6 +479,7 @@ int vmon_create_vcpu(struct vmon_vm *vm, u32 id)
 	 * sees its TSC go backwards between CPUs (KVM matches them too).
 	 */
 	vcpu->tsc_offset = vm->tsc_offset;
+	vmon_regs_invalidate(vcpu);
 	vmon_ops->vcpu_reset(vcpu);
 	vmon_events_reset(vcpu);
 	if (vmon_irqchip_in_kernel(vm)) {

@@ -452,6 +452,20 @@ struct vmon_vcpu {
 	u32 mp_state;				/* (v) KVM_MP_STATE_* */
 	struct fpu_guest guest_fpu;		/* (v) */
 
+	/*
+	 * (v) Register cache (see vmon_get_cr()): backend state the core
+	 * read during this exit. A bit in regs_avail says the value is
+	 * valid; run() entering the guest and every write of that state
+	 * (set_sregs, set_msr, vcpu_reset, a CR/EFER write the backend
+	 * emulates) clear it with vmon_regs_invalidate().
+	 */
+	u32 regs_avail;
+	int mode_cache;
+	int cpl_cache;
+	u64 cr_cache[5];			/* CR0, CR3, CR4 */
+	u64 efer_cache;
+	u64 cs_base_cache;
+
 	struct kvm_cpuid_entry2 *cpuid;		/* (v) KVM_SET_CPUID2 table */
 	int cpuid_nent;				/* (v) */
 
@@ -758,6 +772,76 @@ bool vmon_pat_valid(u64 pat);
 bool vmon_exception_has_error(u8 vector);
 bool vmon_exception_contributory(u8 vector);
 int vmon_exception_combine(int prev, u8 vector);
+
+/*
+ * Register cache (KVM's kvm_cache_regs.h, bhyve's getreg): the core
+ * reads CR0/3/4, EFER, the CPU mode, CPL and CS base through these, so
+ * one exit asks the backend (a VMREAD on VMX) once per value. Filled
+ * lazily, under vcpu->mutex with the vCPU not in guest mode; emptied by
+ * vmon_regs_invalidate() at every entry and every write of that state.
+ * CR8 is not cached (the TPR moves with LAPIC writes).
+ */
+enum {
+	VMON_REG_CR0	= BIT(0),
+	VMON_REG_CR3	= BIT(3),
+	VMON_REG_CR4	= BIT(4),
+	VMON_REG_EFER	= BIT(5),
+	VMON_REG_MODE	= BIT(6),
+	VMON_REG_CPL	= BIT(7),
+	VMON_REG_CS_BASE = BIT(8),
+};
+
+static inline void vmon_regs_invalidate(struct vmon_vcpu *vcpu)
+{
+	vcpu->regs_avail = 0;
+}
+
+static inline u64 vmon_get_cr(struct vmon_vcpu *vcpu, int cr)
+{
+	if (cr != 0 && cr != 3 && cr != 4)
+		return vmon_ops->get_cr(vcpu, cr);
+	if (!(vcpu->regs_avail & BIT(cr))) {
+		vcpu->cr_cache[cr] = vmon_ops->get_cr(vcpu, cr);
+		vcpu->regs_avail |= BIT(cr);
+	}
+	return vcpu->cr_cache[cr];
+}
+
+static inline u64 vmon_get_efer(struct vmon_vcpu *vcpu)
+{
+	if (!(vcpu->regs_avail & VMON_REG_EFER)) {
+		vcpu->efer_cache = vmon_ops->get_efer(vcpu);
+		vcpu->regs_avail |= VMON_REG_EFER;
+	}
+	return vcpu->efer_cache;
+}
+
+static inline int vmon_cpu_mode(struct vmon_vcpu *vcpu)
+{
+	if (!(vcpu->regs_avail & VMON_REG_MODE)) {
+		vcpu->mode_cache = vmon_ops->get_cpu_mode(vcpu);
+		vcpu->regs_avail |= VMON_REG_MODE;
+	}
+	return vcpu->mode_cache;
+}
+
+static inline int vmon_get_cpl(struct vmon_vcpu *vcpu)
+{
+	if (!(vcpu->regs_avail & VMON_REG_CPL)) {
+		vcpu->cpl_cache = vmon_ops->get_cpl(vcpu);
+		vcpu->regs_avail |= VMON_REG_CPL;
+	}
+	return vcpu->cpl_cache;
+}
+
+static inline u64 vmon_get_cs_base(struct vmon_vcpu *vcpu)
+{
+	if (!(vcpu->regs_avail & VMON_REG_CS_BASE)) {
+		vcpu->cs_base_cache = vmon_ops->get_cs_base(vcpu);
+		vcpu->regs_avail |= VMON_REG_CS_BASE;
+	}
+	return vcpu->cs_base_cache;
+}
 
 /* Fetch up to @len instruction bytes at CS:RIP through guest paging. */
 int vmon_fetch_insn(struct vmon_vcpu *vcpu, u8 *buf, unsigned int len);

@@ -247,6 +247,7 @@ static int svm_exit_write_cr4(struct vmon_vcpu *vcpu)
 		return 1;
 	}
 	s->cr4 = val;
+	vmon_regs_invalidate(vcpu);
 	if ((val ^ old) & VMON_CR4_FLUSH_BITS)
 		svm->asid_gen = 0;
 	svm_skip_len(vcpu, len);

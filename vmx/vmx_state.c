@@ -162,6 +162,7 @@ int vmx_set_cr0(struct vmon_vcpu *vcpu, u64 cr0)
 	vmx_write_cr0_hw(vmx);
 	vmx_write_efer_hw(vmx);
 	vmx_vmcs_put(vcpu);
+	vmon_regs_invalidate(vcpu);
 	/* Paging on/off or WP changed: cached translations are stale. */
 	if ((cr0 ^ old) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE))
 		vmx->need_flush = true;
@@ -187,6 +188,7 @@ int vmx_set_cr4(struct vmon_vcpu *vcpu, u64 cr4)
 	vmx_vmcs_get(vcpu);
 	vmx_write_cr4_hw(vmx);
 	vmx_vmcs_put(vcpu);
+	vmon_regs_invalidate(vcpu);
 	if ((cr4 ^ old) & VMON_CR4_FLUSH_BITS)
 		vmx->need_flush = true;
 	return 0;
@@ -205,6 +207,7 @@ int vmx_set_cr3(struct vmon_vcpu *vcpu, u64 cr3)
 	vmx_vmcs_get(vcpu);
 	vmcs_write(GUEST_CR3, cr3);
 	vmx_vmcs_put(vcpu);
+	vmon_regs_invalidate(vcpu);
 	if (vmx_load_pdptrs(vcpu)) {
 		vmx_vmcs_get(vcpu);
 		vmcs_write(GUEST_CR3, old);
