@@ -101,7 +101,7 @@ expect_args() {
 	# The module checks /init runs after the suite when it used vmon.
 	case " $devices " in
 	*" vmon "*)
-		for c in insmod-log rmmod params reload; do
+		for c in insmod-log rmmod params reload kvm-node; do
 			echo "--expect host:vmon-$c"
 		done
 		;;
