@@ -44,6 +44,7 @@ PLAN=suite
 TESTS=
 DEVICES="vmon kvm"
 TEST_TIMEOUT=120
+TEST_TIMEOUTS=
 DEMO_DEV=vmon
 DEMO_CMD="/bin/vmon-run --dev /dev/vmon /guests/hello.elf"
 BENCH_ARGS=
@@ -167,20 +168,25 @@ run_one() {
 	bin=$2
 	shift 2
 	mark "BEGIN dev=$dev bin=$bin"
+	# TEST_TIMEOUTS="bin=secs ...": a binary's own limit (qemu_test).
+	lim=$TEST_TIMEOUT
+	for o in $TEST_TIMEOUTS; do
+		[ "${o%%=*}" = "$bin" ] && lim=${o#*=}
+	done
 	t0=$(uptime_s)
 	(cd /tmp && VMON_TEST_DEV=/dev/$dev \
-		timeout -s KILL "$TEST_TIMEOUT" "$@" < /dev/null 2>&1)
+		timeout -s KILL "$lim" "$@" < /dev/null 2>&1)
 	rc=$?
 	t1=$(uptime_s)
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	to=0
 	if [ $rc -eq 137 ] &&
-	   awk -v s="$secs" -v t="$TEST_TIMEOUT" 'BEGIN { exit !(s >= t) }'; then
+	   awk -v s="$secs" -v t="$lim" 'BEGIN { exit !(s >= t) }'; then
 		to=1
 	fi
 	# A run that died mid-line must not glue its last line to the marker.
 	echo
-	mark "END dev=$dev bin=$bin rc=$rc secs=$secs timeout=$to"
+	mark "END dev=$dev bin=$bin rc=$rc secs=$secs timeout=$to limit=$lim"
 }
 
 run_suite() {
