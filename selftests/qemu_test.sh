@@ -27,11 +27,15 @@
 # features merge; a configuration that passes while it still has needs
 # says so.
 #
+# -cpu host goes with kernel-irqchip=off only: with the in-kernel irqchip
+# kvm_amd's guest hung silently for 90 s under -cpu host in the emulated
+# machine (the same configuration with -cpu EPYC boots in ~19 s).
+#
 # Environment: VMON_TEST_DEV (the device), QEMU_CFG_TIMEOUT (s per boot,
 # default 90), QEMU_CFGS (only these configuration names).
 
 dev=${VMON_TEST_DEV:-/dev/vmon}
-per=${QEMU_CFG_TIMEOUT:-90}
+per=${QEMU_CFG_TIMEOUT:-75}
 KERNEL=/host/boot/vmlinuz-$(uname -r)
 INITRD=/qemu/guest-initrd.gz
 QEMU=/usr/bin/qemu-system-x86_64
@@ -40,18 +44,16 @@ work=/tmp/qemu_test.$$
 # name|needs|mode|QEMU arguments (besides -accel, memory, kernel, serial)
 CONFIGS='
 pc-nodefaults-irqoff|msr|poweroff|-M pc -accel kvm,kernel-irqchip=off -nodefaults -cpu host,kvm-asyncpf-int=off
-pc-nodefaults|msr,pit|poweroff|-M pc -nodefaults -cpu host
-pc-nodefaults-split|msr,pit|poweroff|-M pc -accel kvm,kernel-irqchip=split -nodefaults -cpu host
-pc-nodefaults-epyc|msr,pit|poweroff|-M pc -nodefaults -cpu EPYC
-pc-nodefaults-smp2|msr,pit|poweroff|-M pc -nodefaults -cpu host -smp 2
-pc-nodefaults-smp4|msr,pit|poweroff|-M pc -nodefaults -cpu host -smp 4
-pc-nodefaults-pitoff|msr|poweroff|-M pc,pit=off -nodefaults -cpu host
-pc-reboot|msr,pit|reboot|-M pc -nodefaults -cpu host
-pc-defaults|msr,pit,dirty|poweroff|-M pc -cpu host
-q35-nodefaults|msr,pit|poweroff|-M q35 -nodefaults -cpu host
-q35-defaults|msr,pit,dirty|poweroff|-M q35 -cpu host
-microvm|msr,pit|poweroff|-M microvm -nodefaults -cpu host -serial file:CONSOLE
-'
+pc-nodefaults|msr,pit|poweroff|-M pc -nodefaults -cpu EPYC
+pc-nodefaults-split|msr,pit|poweroff|-M pc -accel kvm,kernel-irqchip=split -nodefaults -cpu EPYC
+pc-nodefaults-smp2|msr,pit|poweroff|-M pc -nodefaults -cpu EPYC -smp 2
+pc-nodefaults-smp4|msr,pit|poweroff|-M pc -nodefaults -cpu EPYC -smp 4
+pc-nodefaults-pitoff|msr|poweroff|-M pc,pit=off -nodefaults -cpu EPYC
+pc-reboot|msr,pit|reboot|-M pc -nodefaults -cpu EPYC
+pc-defaults|msr,pit,dirty|poweroff|-M pc -cpu EPYC
+q35-nodefaults|msr,pit|poweroff|-M q35 -nodefaults -cpu EPYC
+q35-defaults|msr,pit,dirty|poweroff|-M q35 -cpu EPYC
+microvm|msr,pit|poweroff|-M microvm -nodefaults -cpu EPYC -serial file:CONSOLE'
 
 n_cfgs() {
 	echo "$CONFIGS" | grep -c '|'
@@ -104,7 +106,7 @@ boot() {
 	args=$(echo "$args" | sed "s|CONSOLE|$con|")
 	noreboot=-no-reboot
 	[ "$mode" = reboot ] && noreboot=
-	append="console=ttyS0 quiet panic=-1 vmonq.mode=$mode"
+	append="console=ttyS0 loglevel=4 panic=-1 vmonq.mode=$mode"
 	# shellcheck disable=SC2086
 	set -- $QEMU $accel $args -m 192 -display none -monitor none $serial \
 		$noreboot -kernel "$KERNEL" -initrd "$INITRD" -append "$append"
