@@ -117,6 +117,7 @@ boot() {
 		timeout -s KILL "$per" "$@" < /dev/null > "$qlog" 2>&1
 		;;
 	*)
+		# shellcheck disable=SC2016
 		timeout -s KILL "$per" unshare -m sh -c \
 			'mount --bind "$0" /dev/kvm && exec "$@"' "$dev" "$@" \
 			< /dev/null > "$qlog" 2>&1
