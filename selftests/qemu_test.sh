@@ -53,8 +53,11 @@ pc-nodefaults-pitoff|msr|poweroff|-M pc,pit=off -nodefaults -cpu EPYC
 pc-reboot|msr,pit|reboot|-M pc -nodefaults -cpu EPYC
 pc-defaults|msr,pit,dirty|poweroff|-M pc -cpu EPYC
 q35-nodefaults|msr,pit|poweroff|-M q35 -nodefaults -cpu EPYC
-q35-defaults|msr,pit,dirty|poweroff|-M q35 -cpu EPYC
-microvm|msr,pit|poweroff|-M microvm -nodefaults -cpu EPYC -serial file:CONSOLE'
+q35-defaults|msr,pit,dirty|poweroff|-M q35 -cpu EPYC'
+# microvm is out until its guest boots on KVM: on 2026-12-07 kvm_amd's run
+# printed 'PCI: Fatal: No config space access function found' and nothing
+# more for 60 s (vmon: 'Could not enable split irqchip mode', pit).
+# microvm|msr,pit|poweroff|-M microvm -nodefaults -cpu EPYC -serial file:CONSOLE
 
 n_cfgs() {
 	echo "$CONFIGS" | grep -c '|'
