@@ -2,27 +2,27 @@
 /*
  * /dev/vmon: the system file descriptor of the KVM API. Its ioctls answer
  * questions about the host (API version, capabilities, supported CPUID,
- * MSR list) and create VMs.
+ * MSR list) and create VMs. A misc device, as KVM's node is
+ * (/sys/class/misc/vmon); kvm_node=1 presents it as KVM's /dev/kvm.
  */
-#include <linux/cdev.h>
-#include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/uidgid.h>
 #include "vmon.h"
 
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
-MODULE_PARM_DESC(dev_mode, "Permissions of /dev/vmon (default 0600)");
+MODULE_PARM_DESC(dev_mode, "Permissions of the node (default 0600; udev rules may override)");
 
-static int dev_group = -1;
-module_param(dev_group, int, 0444);
-MODULE_PARM_DESC(dev_group, "Group id owning /dev/vmon (default: root)");
-
-static dev_t vmon_devt;
-static struct cdev vmon_cdev;
-static struct class *vmon_class;
-static struct device vmon_device;
+/*
+ * kvm_node=1: register under KVM's own misc name and minor ("kvm", 232), so
+ * that every KVM client finds vmon at /dev/kvm unchanged and udev gives the
+ * node KVM's group and mode. Only one driver can own the minor: with kvm.ko
+ * loaded the load fails.
+ */
+static bool kvm_node;
+module_param(kvm_node, bool, 0444);
+MODULE_PARM_DESC(kvm_node, "Register as /dev/kvm (misc minor 232) instead of /dev/vmon; kvm.ko must not be loaded");
 
 const struct vmon_ioctl_desc *vmon_ioctl_find(const struct vmon_ioctl_desc *t,
 					      size_t n, unsigned int cmd)
@@ -182,65 +182,33 @@ static const struct file_operations vmon_dev_fops = {
 	.llseek		= noop_llseek,
 };
 
-/* devtmpfs asks here for the node's mode and group (module parameters). */
-static char *vmon_devnode(struct device *dev, umode_t *mode, kuid_t *uid,
-			  kgid_t *gid)
-{
-	if (mode)
-		*mode = dev_mode & 0777;
-	if (gid && dev_group >= 0)
-		*gid = KGIDT_INIT(dev_group);
-	return NULL;
-}
-
-static const struct device_type vmon_device_type = {
-	.name = "vmon",
-	.devnode = vmon_devnode,
+static struct miscdevice vmon_misc = {
+	.fops = &vmon_dev_fops,
 };
-
-static void vmon_device_release(struct device *dev)
-{
-}
 
 int vmon_dev_init(void)
 {
 	int r;
 
-	r = alloc_chrdev_region(&vmon_devt, 0, 1, "vmon");
-	if (r)
-		return r;
-	vmon_class = class_create(THIS_MODULE, "vmon");
-	if (IS_ERR(vmon_class)) {
-		r = PTR_ERR(vmon_class);
-		goto err_region;
-	}
-	cdev_init(&vmon_cdev, &vmon_dev_fops);
-	vmon_cdev.owner = THIS_MODULE;
-	device_initialize(&vmon_device);
-	vmon_device.devt = vmon_devt;
-	vmon_device.class = vmon_class;
-	vmon_device.type = &vmon_device_type;
-	vmon_device.release = vmon_device_release;
-	r = dev_set_name(&vmon_device, "vmon");
-	if (r)
-		goto err_put;
-	r = cdev_device_add(&vmon_cdev, &vmon_device);
-	if (r)
-		goto err_put;
-	return 0;
-
-err_put:
-	put_device(&vmon_device);
-	class_destroy(vmon_class);
-err_region:
-	unregister_chrdev_region(vmon_devt, 1);
+	vmon_misc.minor = kvm_node ? KVM_MINOR : MISC_DYNAMIC_MINOR;
+	vmon_misc.name = kvm_node ? "kvm" : "vmon";
+	vmon_misc.mode = dev_mode & 0777;
+	r = misc_register(&vmon_misc);
+	if (r == -EBUSY && kvm_node)
+		pr_err("vmon: kvm_node=1 but misc minor %d (/dev/kvm) is taken: unload kvm_amd/kvm_intel and kvm first\n",
+		       KVM_MINOR);
+	else if (r)
+		pr_err("vmon: registering the misc device %s failed (%d)\n",
+		       vmon_misc.name, r);
 	return r;
+}
+
+const char *vmon_dev_name(void)
+{
+	return vmon_misc.name;
 }
 
 void vmon_dev_exit(void)
 {
-	cdev_device_del(&vmon_cdev, &vmon_device);
-	put_device(&vmon_device);
-	class_destroy(vmon_class);
-	unregister_chrdev_region(vmon_devt, 1);
+	misc_deregister(&vmon_misc);
 }

@@ -64,8 +64,8 @@ static int __init vmon_init(void)
 	if (r)
 		goto err_hw;
 
-	vmon_pr_info("%s backend ready, /dev/vmon registered\n",
-		     vmon_ops->name);
+	vmon_pr_info("%s backend ready, /dev/%s registered\n",
+		     vmon_ops->name, vmon_dev_name());
 	return 0;
 
 err_hw:

@@ -718,6 +718,7 @@ long vmon_vm_enable_cap(struct vmon_vm *vm, unsigned long arg);
 
 /* Module-wide: device, VM and vCPU file operations. */
 int vmon_dev_init(void);
+const char *vmon_dev_name(void);
 void vmon_dev_exit(void);
 long vmon_create_vm(void);
 int vmon_create_vcpu(struct vmon_vm *vm, u32 id);

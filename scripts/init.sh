@@ -36,6 +36,7 @@ PLAN=suite
 TESTS=
 DEVICES="vmon kvm"
 TEST_TIMEOUT=120
+TEST_TIMEOUTS=
 DEMO_DEV=vmon
 DEMO_CMD="/bin/vmon-run --dev /dev/vmon /guests/hello.elf"
 BENCH_ARGS=
@@ -159,20 +160,25 @@ run_one() {
 	bin=$2
 	shift 2
 	mark "BEGIN dev=$dev bin=$bin"
+	# TEST_TIMEOUTS="bin=secs ...": a binary's own limit (qemu_test).
+	lim=$TEST_TIMEOUT
+	for o in $TEST_TIMEOUTS; do
+		[ "${o%%=*}" = "$bin" ] && lim=${o#*=}
+	done
 	t0=$(uptime_s)
 	(cd /tmp && VMON_TEST_DEV=/dev/$dev \
-		timeout -s KILL "$TEST_TIMEOUT" "$@" < /dev/null 2>&1)
+		timeout -s KILL "$lim" "$@" < /dev/null 2>&1)
 	rc=$?
 	t1=$(uptime_s)
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	to=0
 	if [ $rc -eq 137 ] &&
-	   awk -v s="$secs" -v t="$TEST_TIMEOUT" 'BEGIN { exit !(s >= t) }'; then
+	   awk -v s="$secs" -v t="$lim" 'BEGIN { exit !(s >= t) }'; then
 		to=1
 	fi
 	# A run that died mid-line must not glue its last line to the marker.
 	echo
-	mark "END dev=$dev bin=$bin rc=$rc secs=$secs timeout=$to"
+	mark "END dev=$dev bin=$bin rc=$rc secs=$secs timeout=$to limit=$lim"
 }
 
 run_suite() {
@@ -312,7 +318,8 @@ check_rmmod() {
 }
 
 # host:vmon-params: default load gives 0600 root:root (seen at the first
-# load); dev_mode= and dev_group= change it.
+# load), a misc device (/sys/class/misc/vmon); dev_mode= changes the mode.
+# The group is udev's business, as for KVM's node.
 check_params() {
 	rc=0
 	def=$(cat /tmp/vmon-node-default)
@@ -321,19 +328,71 @@ check_params() {
 		rc=1
 	fi
 	kmsg_mark insmod-params
-	if insmod /modules/vmon.ko dev_mode=0660 dev_group=123; then
+	if insmod /modules/vmon.ko dev_mode=0660; then
 		got=$(vmon_node)
-		if [ "$got" != "660 0 123" ]; then
-			echo "dev_mode=0660 dev_group=123: /dev/vmon is '$got', want '660 0 123'"
+		if [ "$got" != "660 0 0" ]; then
+			echo "dev_mode=0660: /dev/vmon is '$got', want '660 0 0'"
+			rc=1
+		fi
+		if [ ! -e /sys/class/misc/vmon/dev ]; then
+			echo "no /sys/class/misc/vmon: not a misc device"
 			rc=1
 		fi
 		rmmod vmon || { echo "rmmod vmon failed"; rc=1; }
 	else
-		echo "insmod vmon.ko dev_mode=0660 dev_group=123 failed"
+		echo "insmod vmon.ko dev_mode=0660 failed"
 		rc=1
 	fi
 	kmsg_clean_since insmod-params "insmod with parameters, rmmod" || rc=1
 	mark "HOST name=vmon-params rc=$rc"
+}
+
+# host:vmon-kvm-node: kvm_node=1 with kvm.ko loaded fails the load and
+# says why; with KVM unloaded it registers KVM's name and minor (misc
+# 10:232, /dev/kvm) and runs a guest there; KVM loads again afterwards.
+check_kvm_node() {
+	rc=0
+	if [ ! -d /sys/module/kvm ]; then
+		skip_host vmon-kvm-node "kvm.ko is not loaded in this boot"
+		return
+	fi
+	kmsg_mark kvm-node-busy
+	if insmod /modules/vmon.ko kvm_node=1 2>/dev/null; then
+		echo "insmod vmon.ko kvm_node=1 succeeded beside kvm.ko"
+		rmmod vmon
+		rc=1
+	elif ! kmsg_since kvm-node-busy | grep -q 'kvm_node=1 but misc minor 232'; then
+		echo "insmod vmon.ko kvm_node=1 beside kvm.ko failed without saying why:"
+		kmsg_since kvm-node-busy
+		rc=1
+	fi
+	mods=$(grep -o '^kvm[_a-z]*' /proc/modules | sort -r)
+	# shellcheck disable=SC2086
+	if ! rmmod $mods; then
+		echo "rmmod $mods failed"
+		mark "HOST name=vmon-kvm-node rc=1"
+		return
+	fi
+	kmsg_mark kvm-node
+	if insmod /modules/vmon.ko kvm_node=1; then
+		got=$(stat -c '%t:%T %a' /dev/kvm 2>&1)
+		if [ "$got" != "a:e8 600" ] || [ ! -e /sys/class/misc/kvm/dev ] ||
+		   [ -e /dev/vmon ]; then
+			echo "kvm_node=1: /dev/kvm is '$got' (want 'a:e8 600')," \
+				"/sys/class/misc/kvm: $(cat /sys/class/misc/kvm/dev 2>&1)"
+			rc=1
+		fi
+		timeout -s KILL "$TEST_TIMEOUT" /bin/vmon-run --dev /dev/kvm \
+			/guests/hello.elf < /dev/null 2>&1 ||
+			{ echo "vmon-run --dev /dev/kvm (vmon) failed"; rc=1; }
+		rmmod vmon || { echo "rmmod vmon failed"; rc=1; }
+	else
+		echo "insmod vmon.ko kvm_node=1 without kvm.ko failed"
+		rc=1
+	fi
+	kmsg_clean_since kvm-node "insmod kvm_node=1, guest, rmmod" || rc=1
+	load_list /modules/kvm.order || { echo "reloading KVM failed"; rc=1; }
+	mark "HOST name=vmon-kvm-node rc=$rc"
 }
 
 # host:vmon-reload: after those load/unload cycles, a fresh load still
@@ -365,7 +424,7 @@ skip_host() {
 
 run_module_checks() {
 	if [ "$VMON_LOADED" != 1 ]; then
-		for c in insmod-log rmmod params reload; do
+		for c in insmod-log rmmod params reload kvm-node; do
 			skip_host "vmon-$c" "vmon.ko did not load (see host:vmon-loaded)"
 		done
 		return
@@ -373,13 +432,14 @@ run_module_checks() {
 	check_insmod_log
 	check_rmmod
 	if [ -d /sys/module/vmon ]; then
-		for c in params reload; do
+		for c in params reload kvm-node; do
 			skip_host "vmon-$c" "vmon.ko could not be unloaded (see host:vmon-rmmod)"
 		done
 		return
 	fi
 	check_params
 	check_reload
+	check_kvm_node
 }
 
 mark "START plan=$PLAN"

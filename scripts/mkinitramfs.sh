@@ -213,6 +213,22 @@ for t in "${sel[@]}"; do
 	names="$names $(basename "$t")"
 done
 
+# qemu_test (Debian's QEMU as a client): the 9p modules that mount the
+# host's /usr and /boot (run-qemu.sh's -virtfs shares) and the inner
+# guest's initramfs. QEMU itself stays on the host's disk.
+timeouts=
+case " $names " in
+*" qemu_test "*)
+	seen=()
+	mapfile -t pdeps < <(for m in virtio_pci 9pnet_virtio 9p; do resolve "$m"; done | awk '!s[$0]++')
+	order_list 9p.order "${pdeps[@]}"
+	mkdir -p "$stage/qemu"
+	"$top/scripts/qemu-guest-initrd.sh" "$stage/qemu/guest-initrd.gz"
+	# Every configuration boots twice (vmon, KVM): its own budget.
+	timeouts="qemu_test=${QEMU_TEST_TIMEOUT:-1200}"
+	;;
+esac
+
 # KVM's own selftests (Documentation/kvm-selftests.rst), suite plan only:
 # built here (incrementally) by kvm-selftests-build.sh, run by /init
 # through /bin/kvmst-run. KVMST unset: the default list, unless -t chose
@@ -263,6 +279,7 @@ PLAN=$plan
 TESTS="${names# }"
 DEVICES="$devices"
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+TEST_TIMEOUTS="$timeouts"
 DEMO_DEV=$demo_dev
 DEMO_CMD="/bin/vmon-run --dev /dev/$demo_dev /guests/$(basename "$guest")"
 BENCH_ARGS="${BENCH_ARGS:-}"
@@ -301,7 +318,7 @@ if [ "$plan" = suite ]; then
 		fi
 		case " $devices " in
 		*" vmon "*)
-			for c in insmod-log rmmod params reload; do
+			for c in insmod-log rmmod params reload kvm-node; do
 				echo "host:vmon-$c"
 			done
 			;;

@@ -38,7 +38,9 @@ idle=${QEMU_IDLE:-180}
 # panic=-1 and -no-reboot turn a guest panic into QEMU exiting; stdin is
 # /dev/null so QEMU never puts a terminal into raw mode. QEMU writes the
 # log itself and console_follow (console.sh) shows it, so that the
-# watchdog below has the PID of the timeout process to stop.
+# watchdog below has the PID of the timeout process to stop. The host's
+# /usr and /boot are shared read-only over 9p (tags hostusr, hostboot):
+# selftests/qemu_test.sh runs the host's own QEMU from there.
 # vmontest.emulator=qemu-tcg names the machine to the tests (see
 # run-bochs.sh); the kernel ignores it.
 # Single-threaded TCG by default: with QEMU 7.2's multi-threaded TCG the
@@ -56,6 +58,8 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-m "${QEMU_MEM:-1024}" -smp "${QEMU_SMP:-2}" \
 	-nographic -no-reboot -monitor "unix:$mon,server=on,wait=off" \
 	-kernel "$kernel" -initrd "$initrd" \
+	-virtfs local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on \
+	-virtfs local,path=/boot,mount_tag=hostboot,security_model=none,readonly=on \
 	-append "console=ttyS0 quiet panic=-1 vmontest.emulator=qemu-tcg ${QEMU_APPEND:-}" \
 	< /dev/null >> "$log" 2>&1 &
 qpid=$!

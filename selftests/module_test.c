@@ -15,6 +15,8 @@
 #include <libgen.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -150,6 +152,38 @@ TEST(vcpu_fd_pins_module)
 	free(vcpu);
 	expect_released(_metadata, mod, base);
 	vm_free(vm);
+}
+
+/*
+ * The node is a misc device (major 10), as KVM's is: sysfs lists it in
+ * /sys/class/misc/<name>, and its dev attribute names the node's numbers.
+ */
+TEST(node_is_misc_device)
+{
+	char path[128], want[32], got[32] = "";
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	ASSERT_EQ(0, stat(vt_dev_path(), &st)) TH_LOG("stat %s: %s",
+						      vt_dev_path(),
+						      strerror(errno));
+	ASSERT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(10, major(st.st_rdev)) TH_LOG("%s is %u:%u, not misc",
+						vt_dev_path(),
+						major(st.st_rdev),
+						minor(st.st_rdev));
+	snprintf(path, sizeof(path), "/sys/class/misc/%s/dev",
+		 basename(strdupa(vt_dev_path())));
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
+	n = read(fd, got, sizeof(got) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	got[strcspn(got, "\n")] = 0;
+	snprintf(want, sizeof(want), "%u:%u", major(st.st_rdev),
+		 minor(st.st_rdev));
+	EXPECT_STREQ(want, got);
 }
 
 TEST_HARNESS_MAIN
