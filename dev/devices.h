@@ -126,6 +126,8 @@ enum vmon_msr_result vmon_lapic_set_base(struct vmon_vcpu *vcpu, u64 value,
 /* vCPU ioctls (vcpu->mutex held). */
 long vmon_vcpu_get_lapic(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_set_lapic(struct vmon_vcpu *vcpu, unsigned long arg);
+/* KVM_SET_VAPIC_ADDR: 0 only (no TPR mirror page; KVM_CAP_VAPIC is 0). */
+long vmon_vcpu_set_vapic_addr(struct vmon_vcpu *vcpu, unsigned long arg);
 
 /* ---------------------------------------------------------------- */
 /* IOAPIC, PICs, routing, irqfd, I/O bus (ioapic.c, pic.c, irq.c,    */

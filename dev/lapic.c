@@ -915,3 +915,20 @@ long vmon_vcpu_set_lapic(struct vmon_vcpu *vcpu, unsigned long arg)
 	kfree(s);
 	return 0;
 }
+
+/*
+ * KVM_SET_VAPIC_ADDR. QEMU calls it with 0 at every APIC reset. KVM keeps
+ * a nonzero address to mirror the TPR into that guest page for the TPR-
+ * patching option ROM (kvmvapic); vmon does not offer that (KVM_CAP_VAPIC
+ * is 0), so it accepts only the address that switches the mirror off.
+ */
+long vmon_vcpu_set_vapic_addr(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_vapic_addr va;
+
+	if (!vcpu->lapic)
+		return -EINVAL;		/* as KVM without an in-kernel LAPIC */
+	if (copy_from_user(&va, (void __user *)arg, sizeof(va)))
+		return -EFAULT;
+	return va.vapic_addr ? -EINVAL : 0;
+}

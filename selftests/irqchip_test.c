@@ -390,6 +390,34 @@ static void lapic_reg_set(struct kvm_lapic_state *s, u32 off, u32 v)
 	memcpy(s->regs + off, &v, 4);
 }
 
+/*
+ * KVM_SET_VAPIC_ADDR: QEMU calls it with address 0 at every APIC reset
+ * and aborts if that fails. Without an in-kernel LAPIC it is EINVAL.
+ */
+static void guest_nothing(void)
+{
+	GUEST_DONE();
+}
+
+TEST(set_vapic_addr)
+{
+	struct kvm_vapic_addr va = { .vapic_addr = 0 };
+	struct vt_vcpu *vcpu, *plain;
+	struct vt_vm *vm = vm_with_irqchip(guest_nothing, &vcpu);
+	struct vt_vm *vm2 = vm_create(0);
+
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	plain = vm_vcpu_add(vm2, 0, guest_nothing);
+	EXPECT_EQ(-1, ioctl(plain->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, vcpu_run_sync(vcpu));
+	vm_free(vm2);
+	vm_free(vm);
+}
+
 TEST(get_set_lapic)
 {
 	struct vt_vcpu *vcpu;
