@@ -33,7 +33,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 
 # Per run of one test binary on one device, and for the whole boot (s).
 TEST_TIMEOUT ?= 120
-QEMU_TIMEOUT ?= 900
+QEMU_TIMEOUT ?= 2400
 # Only these selftests (names in selftests/build, "_test" optional).
 T ?=
 export TEST_TIMEOUT T

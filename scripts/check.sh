@@ -21,7 +21,7 @@
 # Environment: MACHINES ("amd intel"; "amd" alone is the quick loop),
 # T="a_test b_test" (only these selftests), KVER/KDIR;
 # AMD machine: TEST_TIMEOUT (per test binary and device, s; default 120),
-# QEMU_TIMEOUT (whole boot, s; default 900), QEMU_IDLE (silence that
+# QEMU_TIMEOUT (whole boot, s; default 2400), QEMU_IDLE (silence that
 # counts as a hung guest, s; default TEST_TIMEOUT + 60), QEMU_MEM,
 # QEMU_SMP; Intel machine: BOCHS_TEST_TIMEOUT (per test binary and device,
 # s of guest time; default 300), BOCHS_TIMEOUT (whole boot, s; default
@@ -45,7 +45,7 @@ ln -sfn "$CHECK_NAME.$$" "build/$CHECK_NAME"
 hostlog=$out/host.log
 : > "$hostlog"
 export TEST_TIMEOUT=${TEST_TIMEOUT:-120}
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-900}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-2400}
 # /init prints at least once per TEST_TIMEOUT: longer silence is a hang.
 export QEMU_IDLE=${QEMU_IDLE:-$((TEST_TIMEOUT + 60))}
 # Bochs runs guest code ~10-30x slower than QEMU's TCG: a kvm_intel test
