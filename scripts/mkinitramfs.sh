@@ -225,7 +225,7 @@ case " $names " in
 	mkdir -p "$stage/qemu"
 	"$top/scripts/qemu-guest-initrd.sh" "$stage/qemu/guest-initrd.gz"
 	# Every configuration boots twice (vmon, KVM): its own budget.
-	timeouts="qemu_test=${QEMU_TEST_TIMEOUT:-1200}"
+	timeouts="qemu_test=${QEMU_TEST_TIMEOUT:-1500}"
 	;;
 esac
 
