@@ -253,6 +253,9 @@ static void ioapic_write_reg(struct vmon_ioapic *io, u32 val)
 	if (!(rte & RTE_LEVEL))
 		rte &= ~RTE_REMOTE_IRR;
 	io->rte[pin] = rte;
+	if ((old & ~rte & RTE_MASKED) &&
+	    vmon_irq_gsi_has_ioapic_pin(vmon_irq_state(io->vm), 0, pin))
+		vmon_pit_unmasked(io->vm);
 	/* An unmasked (or newly level) pin whose line is high goes now. */
 	if ((rte & RTE_LEVEL) && (io->irr & BIT(pin)))
 		ioapic_service(io, pin);

@@ -138,6 +138,10 @@ bool vmon_pit_pio(struct vmon_vm *vm, u16 port, bool in, int size,
 		  void *data);
 /* Any context, no lock of pit.c held: GSI 0 was acknowledged. */
 void vmon_pit_ack(struct vmon_vm *vm);
+/* lapic.c, from the PIT's tick work: LINT0 in NMI mode (NMI watchdog). */
+void vmon_lapic_pit_nmi_watchdog(struct vmon_vm *vm);
+/* Any context: GSI 0 was unmasked (PIC IMR or an IOAPIC pin it routes to). */
+void vmon_pit_unmasked(struct vmon_vm *vm);
 
 /* ioapic.c */
 

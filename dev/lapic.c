@@ -8,6 +8,7 @@
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include "irqchip.h"
 #include "lapic.h"
 
 #define LAPIC_MMIO_SIZE		0x1000
@@ -737,6 +738,56 @@ void vmon_lapic_ack(struct vmon_vcpu *vcpu, int vector)
 	__set_bit(vector & 31, lapic_vec_word(apic, APIC_ISR, vector));
 	/* PPR only rises here: nothing new can become deliverable. */
 	lapic_update_ppr(apic);
+}
+
+static bool lapic_lint0_is_nmi(struct vmon_lapic *apic)
+{
+	u32 lvt0 = lapic_get(apic, APIC_LVT0);
+
+	return (lvt0 & (APIC_LVT_MASKED | APIC_MODE_MASK)) == APIC_DM_NMI;
+}
+
+/*
+ * A tick of PIT counter 0, the old NMI watchdog's virtual wire (KVM's
+ * policy, not the MP specification's): once any LAPIC has LINT0 unmasked
+ * in NMI mode, every hardware-enabled LAPIC receives the tick through
+ * LVT0 as its LVT0 is programmed. ExtINT there is the PIC's own path
+ * (vmon_lapic_accept_extint), so it adds nothing. Process context.
+ */
+void vmon_lapic_pit_nmi_watchdog(struct vmon_vm *vm)
+{
+	struct vmon_vcpu *vcpu;
+	bool any = false;
+	unsigned long i;
+
+	rcu_read_lock();
+	xa_for_each(&vm->vcpus, i, vcpu) {
+		struct vmon_lapic *apic = to_lapic(vcpu);
+
+		if (apic && lapic_lint0_is_nmi(apic)) {
+			any = true;
+			break;
+		}
+	}
+	if (!any)
+		goto out;
+	xa_for_each(&vm->vcpus, i, vcpu) {
+		struct vmon_lapic *apic = to_lapic(vcpu);
+		struct vmon_apic_irq irq = { .level_assert = true };
+		u32 lvt0;
+
+		if (!apic || !lapic_hw_enabled(apic))
+			continue;
+		lvt0 = lapic_get(apic, APIC_LVT0);
+		irq.delivery_mode = lvt0 & APIC_MODE_MASK;
+		irq.vector = lvt0 & APIC_VECTOR_MASK;
+		irq.trig_level = lvt0 & APIC_LVT_LEVEL_TRIGGER;
+		if (!(lvt0 & APIC_LVT_MASKED) &&
+		    irq.delivery_mode != APIC_DM_EXTINT)
+			lapic_accept(apic, &irq);
+	}
+out:
+	rcu_read_unlock();
 }
 
 bool vmon_lapic_accept_extint(struct vmon_vcpu *vcpu)

@@ -302,6 +302,9 @@ static void pic_write(struct vmon_pic *pic, int n, bool data, u8 val)
 
 	switch (c->init_state) {
 	case 0:			/* OCW1 */
+		/* IRQ0 unmasked: the PIT drops its backlog (GSI 0). */
+		if (c == &pic->chip[PIC_MASTER] && (c->imr & ~val & 1))
+			vmon_pit_unmasked(pic->vm);
 		c->imr = val;
 		pic_update(pic);
 		break;

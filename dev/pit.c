@@ -17,9 +17,12 @@
  * Ticks (KVM's policy): the hrtimer only counts; a work item pulses GSI 0.
  * With reinject (the default) every tick is delivered, each one after the
  * previous one was acknowledged (PIC INTA of IRQ0, or the LAPIC EOI of
- * IOAPIC vector of a pin GSI 0 routes to), so ticks missed while the guest had interrupts
- * off arrive later one by one. Without reinject each tick pulses the line
- * and a tick that finds the previous one still pending is lost.
+ * IOAPIC vector of a pin GSI 0 routes to), so ticks missed while the
+ * guest had interrupts off arrive later one by one; unmasking GSI 0 drops
+ * the backlog (KVM's mask notifier). Without reinject each tick pulses the
+ * line and a tick that finds the previous one still pending is lost. Each
+ * pulse also goes through LINT0 of every LAPIC once one of them has LINT0
+ * in NMI mode (the old NMI watchdog's virtual wire, as KVM).
  *
  * Locks: (t) pit->lock (mutex) for the counters: port I/O runs on the vCPU
  * thread, the ioctls in process context. The hrtimer and the ack path
@@ -131,6 +134,8 @@ static void pit_inject_work(struct work_struct *work)
 		return;
 	vmon_irq_set(pit->irq, 0, VMON_IRQ_SRC_PIT, 1);
 	vmon_irq_set(pit->irq, 0, VMON_IRQ_SRC_PIT, 0);
+	/* Virtual wire for the NMI watchdog: also through LINT0, as KVM. */
+	vmon_lapic_pit_nmi_watchdog(pit->irq->vm);
 }
 
 static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
@@ -159,6 +164,19 @@ void vmon_pit_ack(struct vmon_vm *vm)
 	smp_mb();
 	if (atomic_dec_if_positive(&pit->pending) > 0)
 		schedule_work(&pit->inject);
+}
+
+/*
+ * Any context: GSI 0 was unmasked at the PIC or at an IOAPIC pin it routes
+ * to. As KVM's mask notifier: the ticks that piled up while it was masked
+ * are dropped rather than replayed.
+ */
+void vmon_pit_unmasked(struct vmon_vm *vm)
+{
+	struct vmon_pit *pit = pit_get(vm);
+
+	if (pit && atomic_read(&pit->reinject))
+		pit_reset_reinject(pit);
 }
 
 static void pit_stop_timer(struct vmon_pit *pit)

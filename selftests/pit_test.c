@@ -5,7 +5,9 @@
  * where KVM's default routing puts GSI 0),
  * a mode 0 one-shot, latch and read-back of the count and the status,
  * KVM_GET/SET_PIT2, reinject on and off (a guest that keeps IF=0 for a
- * while, then sees the missed ticks one after another, or not), errnos.
+ * while, then sees the missed ticks one after another, or not), the
+ * backlog dropped when IRQ0 is unmasked, the NMI watchdog through LINT0,
+ * errnos.
  *
  * Timing, as irqchip_test: only gross differences are judged (the
  * emulated machines are slow and shared).
@@ -194,6 +196,151 @@ TEST(ioapic_reinject_on)
 TEST(ioapic_reinject_off)
 {
 	ioapic_backlog(_metadata, false);
+}
+
+/*
+ * Unmasking IRQ0 drops the ticks that piled up while it was masked (KVM's
+ * mask notifier): after the unmask they come at the period, not in a burst.
+ */
+static void guest_pic_unmask(void)
+{
+	u64 n;
+
+	pic_init(0xfe);
+	pit_program(2, PERIOD_20MS);
+	halt_until(READ_ONCE(irq_count) >= 3);
+	outb(0x21, 0xff);		/* IRQ0 masked while the host sleeps */
+	GUEST_SYNC(irq_count);
+	outb(0x21, 0xfe);
+	n = irq_count;
+	halt_until(READ_ONCE(irq_count) >= n + 10);
+	GUEST_SYNC(irq_count - n);
+}
+
+TEST(pic_unmask_drops_backlog)
+{
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm = vm_with_pit(guest_pic_unmask, &vcpu);
+	u64 t0, ms;
+
+	EXPECT_LE(3, vcpu_run_sync(vcpu));
+	usleep(600000);			/* ~30 ticks while masked */
+	t0 = vt_now_ns();
+	EXPECT_LE(10, vcpu_run_sync(vcpu));
+	ms = (vt_now_ns() - t0) / 1000000;
+	TH_LOG("10 ticks after the unmask in %llu ms", (unsigned long long)ms);
+	/* One tick latched in the IRR; the other nine at 20 ms each. */
+	EXPECT_LE(140, ms);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * The NMI watchdog's virtual wire: with LINT0 in NMI mode each PIT tick
+ * arrives as an NMI, with the PIC and the IOAPIC pin masked. Reinject off,
+ * since nothing acknowledges GSI 0 here.
+ */
+static volatile u64 nmi_count;
+
+static void nmi_handler(struct vt_regs *regs)
+{
+	nmi_count++;
+}
+
+static void guest_nmi_watchdog(void)
+{
+	xapic_enable();
+	xapic_write(APIC_LVT0, APIC_DM_NMI);
+	pic_init(0xff);
+	pit_program(2, PERIOD_20MS);
+	halt_until(READ_ONCE(nmi_count) >= 5);
+	GUEST_SYNC2(nmi_count, irq_count);
+}
+
+TEST(nmi_watchdog_through_lint0)
+{
+	struct kvm_reinject_control rc = { .pit_reinject = 0 };
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm = vm_with_pit(guest_nmi_watchdog, &vcpu);
+	struct ucall uc;
+
+	vm_install_handler(vm, 2, nmi_handler);
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_REINJECT_CONTROL, &rc));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_LE(5, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);	/* no maskable interrupt came */
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * Counter 2 behind the speaker port, as Linux's PIT calibration polls it:
+ * port 0x61 bit 0 is the gate, bit 5 the counter's OUT. Mode 0 (OUT low,
+ * rises at terminal count), mode 3 (a square wave: both levels seen) and
+ * mode 1 (started by a rising gate edge: OUT changes once the count ran).
+ */
+#define POLL_CAP	5000000u
+
+static u32 poll_out_change(u8 from)
+{
+	u32 i;
+
+	for (i = 0; i < POLL_CAP; i++)
+		if (((inb(0x61) >> 5) & 1) != from)
+			break;
+	return i;
+}
+
+static void pit2_program(u8 mode, u16 count)
+{
+	outb(0x43, 0xb0 | (mode << 1));		/* counter 2, LSB then MSB */
+	outb(0x42, count & 0xff);
+	outb(0x42, count >> 8);
+}
+
+static void guest_counter2(void)
+{
+	u8 out0, out1;
+	u32 n;
+
+	/* Mode 0, 55 ms: OUT starts low and rises. */
+	outb(0x61, 0x00);
+	pit2_program(0, 0xffff);
+	outb(0x61, 0x01);
+	out0 = (inb(0x61) >> 5) & 1;
+	n = poll_out_change(out0);
+	GUEST_SYNC2(out0, n < POLL_CAP);
+	/* Mode 3: the square wave shows both levels, twice. */
+	pit2_program(3, 0xffff);
+	out0 = (inb(0x61) >> 5) & 1;
+	n = poll_out_change(out0);
+	n += poll_out_change(!out0);
+	GUEST_SYNC(n < 2 * POLL_CAP);
+	/* Mode 1: the gate's rising edge starts the count. */
+	outb(0x61, 0x00);
+	pit2_program(1, 0xffff);
+	outb(0x61, 0x01);
+	out1 = (inb(0x61) >> 5) & 1;
+	n = poll_out_change(out1);
+	GUEST_SYNC2(out1, n < POLL_CAP);
+}
+
+TEST(counter2_modes_through_port_61)
+{
+	struct vt_vcpu *vcpu;
+	struct vt_vm *vm = vm_with_pit(guest_counter2, &vcpu);
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0, uc.args[0]);	/* mode 0: OUT low while counting */
+	EXPECT_EQ(1, uc.args[1]);	/* ... and it rose */
+	EXPECT_EQ(1, vcpu_run_sync(vcpu));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	TH_LOG("mode 1: OUT %llu after the gate edge",
+	       (unsigned long long)uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);	/* mode 1: OUT changed at the end */
+	vcpu_run_done(vcpu);
+	vm_free(vm);
 }
 
 TEST(get_set_pit2_errnos)
