@@ -174,7 +174,9 @@ enum vmon_msr_result vmon_msr_kvm_set(struct vmon_vcpu *vcpu, u32 index,
 		data &= ~0x148ULL;
 		if (data && data != BIT_ULL(18))
 			return VMON_MSR_FAULT;
-		m->hwcr = data;
+		/* As KVM: a write of 0 leaves McStatusWrEn as it was. */
+		if (data)
+			m->hwcr = data;
 		return VMON_MSR_OK;
 	case MSR_FAM10H_MMIO_CONF_BASE:
 		return data ? VMON_MSR_FAULT : VMON_MSR_OK;

@@ -266,6 +266,9 @@ TEST(guest_msrs)
 		    MCI_STATUS_VAL | 7);
 	else
 		WRP(MSR_MC_STATUS(2), MCI_STATUS_VAL | 7, GP, 0);
+	/* HWCR: a write of 0 (or of ignored bits) keeps McStatusWrEn (KVM) */
+	WRP(MSR_K7_HWCR, 0, NOGP, 1ULL << 18);
+	WRP(MSR_K7_HWCR, 0x40, NOGP, 1ULL << 18);
 	/* PMU MSRs without a vPMU: legacy ones read 0, writes dropped */
 	RDP(MSR_K7_EVNTSEL0, NOGP, 0);
 	WRP(MSR_K7_EVNTSEL0, 0x430076, NOGP, 0);
