@@ -578,10 +578,32 @@ long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
 /* Core services the backends call from handle_exit().               */
 
 /*
- * Skip the intercepted instruction (uses next_rip() or decodes): 0, or 1
- * after a failed decode has set KVM_EXIT_INTERNAL_ERROR (return 0 then).
+ * The exit-handler convention. Every function that handles an exit or
+ * part of one, core or backend, and ops->handle_exit() itself, returns
+ *   1 (> 0)  re-enter the guest;
+ *   0        exit to userspace: run->exit_reason (and its union member)
+ *            is set, KVM_RUN returns 0;
+ *   < 0      an errno KVM_RUN returns (run->exit_reason as it is).
+ * A guest fault is no error: the handler queues the exception and
+ * returns 1. An instruction vmon cannot decode or emulate is
+ * KVM_EXIT_INTERNAL_ERROR (0), never an errno nor a guest #UD. The core
+ * handlers below with this signature sit in both backends' exit tables
+ * directly (as KVM's kvm_emulate_cpuid() does).
  */
-int vmon_skip_insn(struct vmon_vcpu *vcpu);
+typedef int (*vmon_exit_fn)(struct vmon_vcpu *vcpu);
+
+/*
+ * Skip the intercepted instruction (next_rip(), or fetch and decode it)
+ * and raise the single-step trap it owes: 1, or 0 when it could not be
+ * decoded (KVM_EXIT_INTERNAL_ERROR set), as KVM's
+ * kvm_skip_emulated_instruction(). Also the handler of instructions that
+ * run as no-ops (INVD, WBINVD).
+ */
+int vmon_skip_emulated_insn(struct vmon_vcpu *vcpu);
+/* The host took it (INTR, NMI, SMI, INIT, #MC in run()): re-enter. */
+int vmon_exit_host_event(struct vmon_vcpu *vcpu);
+/* #UD for the guest: an instruction its CPU does not have. */
+int vmon_exit_ud(struct vmon_vcpu *vcpu);
 
 /*
  * The core's part of an architectural reset, called by the backend's
@@ -647,9 +669,14 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io);
  * kvm_run for KVM_EXIT_MMIO. > 0 re-enter, 0 exit, < 0 error.
  */
 int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec);
-int vmon_exit_hlt(struct vmon_vcpu *vcpu);
+/*
+ * HLT: skipped, then KVM_EXIT_HLT, or with the in-kernel LAPIC mp_state
+ * HALTED and the wait in vmon_events_prepare().
+ */
+int vmon_emulate_hlt(struct vmon_vcpu *vcpu);
 /* Guest MOV to CR8 (already validated): > 0 re-enter, 0 SET_TPR exit. */
 int vmon_guest_set_cr8(struct vmon_vcpu *vcpu, u64 old, u64 val);
+/* KVM_EXIT_SHUTDOWN (triple fault), state left as the fault left it. */
 int vmon_exit_shutdown(struct vmon_vcpu *vcpu);
 int vmon_exit_fail_entry(struct vmon_vcpu *vcpu, u64 reason);
 /* KVM_EXIT_INTERNAL_ERROR with suberror and up to 4 data words. */
