@@ -528,6 +528,7 @@ struct vmon_vcpu {
 		u64 db[4];
 		u64 dr6;
 		bool hw;			/* in the hardware, not intercepted */
+		bool clear_gd;			/* a #DB goes in: DR7.GD off */
 	} dbg;					/* (v) */
 
 	/* Counters, read by VMON_GET_VCPU_STATS (uapi/vmon.h). */
@@ -631,7 +632,9 @@ void vmon_machine_check(void);
  * Debug registers (debugreg.c). vmon_dbg_reset() from vcpu_reset;
  * vmon_dr_access() from the MOV DR intercept (re-executes the insn, the
  * backend drops its DR intercepts while dbg.hw); vmon_dbg_load() in run()
- * with IRQs off before entry, vmon_dbg_save() right after the exit (the
+ * with IRQs off before entry, after inject_event(): it returns the DR7
+ * the guest enters with, which the backend loads if it differs;
+ * vmon_dbg_save() right after the exit (the
  * backend first reads its own DR6 back when dbg.hw, then intercepts DR
  * access again); vmon_queue_db() queues #DB with its cause bits (VMX
  * pending-debug layout) merged into DR6; vmon_insn_step_trap() after an
@@ -639,7 +642,7 @@ void vmon_machine_check(void);
  */
 void vmon_dbg_reset(struct vmon_vcpu *vcpu);
 int vmon_dr_access(struct vmon_vcpu *vcpu);
-void vmon_dbg_load(struct vmon_vcpu *vcpu, u64 guest_dr7);
+u64 vmon_dbg_load(struct vmon_vcpu *vcpu, u64 guest_dr7);
 void vmon_dbg_save(struct vmon_vcpu *vcpu);
 void vmon_queue_db(struct vmon_vcpu *vcpu, u64 payload);
 void vmon_insn_step_trap(struct vmon_vcpu *vcpu);

@@ -809,7 +809,7 @@ static void svm_dbg_load(struct vmon_vcpu *vcpu)
 {
 	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
 
-	vmon_dbg_load(vcpu, s->dr7);
+	s->dr7 = vmon_dbg_load(vcpu, s->dr7);
 	s->dr6 = vcpu->dbg.hw ? vcpu->dbg.dr6 : DR6_ACTIVE_LOW;
 }
 

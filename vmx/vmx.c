@@ -1082,7 +1082,10 @@ static void vmx_read_exit_info(struct vmx_vcpu *vmx, int r)
  */
 static void vmx_dbg_load(struct vmon_vcpu *vcpu)
 {
-	vmon_dbg_load(vcpu, vmcs_read(GUEST_DR7));
+	u64 dr7 = vmcs_read(GUEST_DR7), now = vmon_dbg_load(vcpu, dr7);
+
+	if (now != dr7)
+		vmcs_write(GUEST_DR7, now);
 	if (vcpu->dbg.hw)
 		set_debugreg(vcpu->dbg.dr6, 6);
 }

@@ -54,8 +54,6 @@ static int vmx_exit_db(struct vmon_vcpu *vcpu)
 		vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
 			   vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 	}
-	/* The CPU clears GD on entering the handler; injection does not. */
-	vmcs_write(GUEST_DR7, vmcs_read(GUEST_DR7) & ~DR7_GD);
 	vmx_vmcs_put(vcpu);
 	vmon_queue_db(vcpu, vmx->exit.qual);
 	return 1;
@@ -213,7 +211,8 @@ static int vmx_exit_cr(struct vmon_vcpu *vcpu)
  * MOV to/from DR0-7, intercepted only until the guest's first one: the
  * guest's set goes into the hardware and the instruction runs again
  * there (debugreg.c). The exit comes before DR7.GD's #DB, which is
- * raised here (and before the CPL check, kept here too, as in KVM).
+ * raised here (and before the CPL check, kept here too, as in KVM); its
+ * injection clears GD (vmon_dbg_load()).
  */
 static int vmx_exit_dr(struct vmon_vcpu *vcpu)
 {
@@ -225,8 +224,6 @@ static int vmx_exit_dr(struct vmon_vcpu *vcpu)
 	}
 	vmx_vmcs_get(vcpu);
 	dr7 = vmcs_read(GUEST_DR7);
-	if (dr7 & DR7_GD)
-		vmcs_write(GUEST_DR7, dr7 & ~DR7_GD);
 	vmx_vmcs_put(vcpu);
 	if (dr7 & DR7_GD) {
 		vmon_queue_db(vcpu, DR6_BD);
