@@ -451,6 +451,14 @@ struct vmon_vcpu {
 	u64 pat;				/* (v) */
 	u32 mp_state;				/* (v) KVM_MP_STATE_* */
 	struct fpu_guest guest_fpu;		/* (v) */
+	/*
+	 * (v) PAE paging's four PDPTEs, as the last CR write or
+	 * KVM_SET_SREGS that loaded them read them (vmon_load_pdptrs(),
+	 * KVM's mmu->pdptrs). VMX with EPT enters with these; SVM's nested
+	 * paging reads the guest's from memory, so there they only decide
+	 * the #GP.
+	 */
+	u64 pdptrs[4];
 
 	/*
 	 * (v) Register cache (see vmon_get_cr()): backend state the core
@@ -781,9 +789,47 @@ bool vmon_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
 		    u32 idx, enum vmon_cpuid_reg reg, int bit);
 u64 vmon_cr4_reserved(struct vmon_vcpu *vcpu);
 /*
+ * PAE paging (KVM's load_pdptrs() and its callers). With CR0.PG, CR4.PAE
+ * and not long mode the CPU takes the four PDPTEs from memory at MOV to
+ * CR3, at a MOV to CR0 that changes CD, NW or PG and at a MOV to CR4 that
+ * changes PAE, PGE, PSE or SMEP, and raises #GP if one that is present
+ * has a reserved bit. vmon_load_pdptrs() reads them into vcpu->pdptrs:
+ * false (#GP) for a reserved bit or memory that is no RAM. Call it under
+ * vcpu->mutex, preemptible (it takes vm->srcu).
+ */
+#define VMON_CR0_PDPTR_BITS (X86_CR0_CD | X86_CR0_NW | X86_CR0_PG)
+#define VMON_CR4_PDPTR_BITS (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | \
+			     X86_CR4_SMEP)
+bool vmon_load_pdptrs(struct vmon_vcpu *vcpu, u64 cr3);
+
+static inline bool vmon_pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) &&
+	       !(efer & EFER_LMA);
+}
+
+/* A MOV to CR0 from @old to @cr0 that loads the PDPTEs (KVM: !LME). */
+static inline bool vmon_cr0_loads_pdptrs(u64 old, u64 cr0, u64 cr4,
+					 u64 efer)
+{
+	return !(efer & EFER_LME) && (cr0 & X86_CR0_PG) &&
+	       (cr4 & X86_CR4_PAE) && ((cr0 ^ old) & VMON_CR0_PDPTR_BITS);
+}
+
+/* A MOV to CR4 from @old to @cr4 that loads the PDPTEs. */
+static inline bool vmon_cr4_loads_pdptrs(u64 cr0, u64 efer, u64 old,
+					 u64 cr4)
+{
+	return vmon_pae_paging(cr0, cr4, efer) &&
+	       ((cr4 ^ old) & VMON_CR4_PDPTR_BITS);
+}
+
+/*
  * MOV to CR4 from @old with the guest's @efer and @cr3: false for #GP
- * (KVM's kvm_set_cr4()); the backend adds only its own limits (VMX's
- * fixed bits). A change of VMON_CR4_FLUSH_BITS flushes the guest's TLB.
+ * (KVM's kvm_set_cr4()), including PDPTEs it loads (then in
+ * vcpu->pdptrs, for the backend that holds them); the backend adds only
+ * its own limits (VMX's fixed bits). A change of VMON_CR4_FLUSH_BITS
+ * flushes the guest's TLB.
  */
 bool vmon_cr4_write_ok(struct vmon_vcpu *vcpu, u64 old, u64 cr4, u64 efer,
 		       u64 cr3);
