@@ -288,8 +288,8 @@ struct vmon_backend_ops {
 	 * Events (events.c owns the queue and the priorities). inject_event
 	 * is called with IRQs off right before run() for the one event the
 	 * core chose; an event whose delivery an exit cut short goes back to
-	 * the core with vmon_event_vectoring() from run(), right after the
-	 * exit with IRQs off (before handle_exit()).
+	 * the core with vmon_event_vectoring() from the end of run() (its
+	 * IRQs-off exit work), never from handle_exit().
 	 */
 	void (*inject_event)(struct vmon_vcpu *vcpu,
 			     const struct vmon_event *ev);
@@ -328,14 +328,17 @@ struct vmon_backend_ops {
 	 * Enter the guest once. Called with preemption and IRQs disabled on
 	 * the CPU the vCPU will run on; returns with IRQs still disabled
 	 * (host interrupts that caused the exit are taken when the core
-	 * re-enables them). Must not sleep.
+	 * re-enables them). Must not sleep. It ends with the exit work that
+	 * cannot wait for IRQs on (svm_exit_irqoff(), vmx_exit_irqoff(), as
+	 * KVM's handle_exit_irqoff): an NMI or #MC the exit consumed to the
+	 * host's handler, the event the exit cut short back to the core.
 	 */
 	void (*run)(struct vmon_vcpu *vcpu);
 
 	/*
 	 * Handle the exit recorded by run(), preemptible with IRQs on:
-	 * > 0 re-enter the guest, 0 exit to userspace (kvm_run filled),
-	 * < 0 errno returned from KVM_RUN.
+	 * the backend's exit table, by exit code, with the exit-handler
+	 * convention (vmon_exit_fn below).
 	 */
 	int (*handle_exit)(struct vmon_vcpu *vcpu);
 
@@ -556,7 +559,7 @@ enum {
 /* Core event services (events.c). */
 void vmon_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code);
-/* From handle_exit(): @ev's delivery was cut short; deliver it again. */
+/* From run()'s IRQs-off exit work: @ev's delivery was cut short; again. */
 void vmon_event_vectoring(struct vmon_vcpu *vcpu, const struct vmon_event *ev);
 /*
  * Before each entry, IRQs on: process requests, block while halted, pick

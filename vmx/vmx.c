@@ -1252,8 +1252,35 @@ static void vmx_save_guest_state(struct vmon_vcpu *vcpu, int r)
 }
 
 /*
- * Called with preemption and IRQs off, after vmx_vcpu_load() (vmon.h).
- * Entry preparation, the entry, and the exit work that needs this CPU.
+ * The part of an exit that must run with IRQs still off, on the CPU the
+ * guest ran on, before the core enables them (KVM's
+ * vmx_handle_exit_irqoff() and vmx_complete_interrupts()): an NMI or a
+ * machine check the exit consumed goes to the host's handler, and the
+ * event whose delivery the exit cut short back to the core
+ * (vmx_complete_events(), vmon_event_vectoring()). The exit table
+ * (vmx_exits.c) finds these done. As in KVM, the host state is back
+ * first.
+ */
+static void vmx_exit_irqoff(struct vmon_vcpu *vcpu)
+{
+	struct vmx_exit_info *e = &to_vmx(vcpu)->exit;
+	u32 type = e->intr_info & INTR_INFO_INTR_TYPE_MASK;
+	bool exc = !e->vmfail && (u16)e->reason == EXIT_REASON_EXCEPTION_NMI &&
+		   (e->intr_info & INTR_INFO_VALID_MASK);
+
+	if (exc && type == INTR_TYPE_NMI_INTR)
+		vmx_vmon_call_nmi(asm_exc_nmi_noist);
+	if (unlikely(!e->vmfail &&
+		     ((u16)e->reason == EXIT_REASON_MCE_DURING_VMENTRY ||
+		      (exc && type == INTR_TYPE_HARD_EXCEPTION &&
+		       (e->intr_info & INTR_INFO_VECTOR_MASK) == MC_VECTOR))))
+		vmon_machine_check();
+	vmx_complete_events(vcpu);
+}
+
+/*
+ * Called with preemption and IRQs off, after vmx_vcpu_load() (vmon.h):
+ * entry preparation, the entry, vmx_exit_irqoff().
  */
 static void vmx_run(struct vmon_vcpu *vcpu)
 {
@@ -1289,30 +1316,10 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 		update_debugctlmsr(host_debugctl);
 
 	vmx_read_exit_info(vmx, r);
-	/* An NMI that made the guest exit is the host's: run its handler. */
-	if ((u16)vmx->exit.reason == EXIT_REASON_EXCEPTION_NMI &&
-	    (vmx->exit.intr_info & (INTR_INFO_VALID_MASK |
-				    INTR_INFO_INTR_TYPE_MASK)) ==
-	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR) && !r)
-		vmx_vmon_call_nmi(asm_exc_nmi_noist);
-
 	vmx_restore_host_state(vmx, vc, &host);
 	vmx_dbg_save(vcpu);
 	vmx_save_guest_state(vcpu, r);
-
-	/*
-	 * The host missed a machine check that hit the guest (or the entry):
-	 * hand it to the host's handler while still on this CPU, as KVM does.
-	 */
-	if (unlikely(!r &&
-		     ((u16)vmx->exit.reason == EXIT_REASON_MCE_DURING_VMENTRY ||
-		      ((u16)vmx->exit.reason == EXIT_REASON_EXCEPTION_NMI &&
-		       (vmx->exit.intr_info & INTR_INFO_VECTOR_MASK) ==
-		       MC_VECTOR &&
-		       (vmx->exit.intr_info & INTR_INFO_INTR_TYPE_MASK) ==
-		       INTR_TYPE_HARD_EXCEPTION))))
-		vmon_machine_check();
-	vmx_complete_events(vcpu);
+	vmx_exit_irqoff(vcpu);
 }
 
 /* Exits that are instruction intercepts: the length is valid. */
