@@ -222,14 +222,19 @@ static int vmon_handle_string_io(struct vmon_vcpu *vcpu,
 		/* OUTS: one element per exit, as KVM's emulator does. */
 		int seg = io->seg;
 
-		/* Without decode assists, read the override prefix ourselves. */
+		/*
+		 * Without decode assists, read the override prefix ourselves;
+		 * bytes that cannot be fetched are an emulation failure, not
+		 * a guess at DS.
+		 */
 		if (seg < 0) {
 			u8 bytes[VMON_INSN_MAX_LEN];
 			int n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
 
-			if (n > 0)
-				seg = vmon_insn_seg_override(bytes, n,
-					vmon_cpu_mode(vcpu));
+			if (n <= 0)
+				return vmon_emulation_failed(vcpu, NULL, 0, 0);
+			seg = vmon_insn_seg_override(bytes, n,
+						     vmon_cpu_mode(vcpu));
 		}
 		lin = vmon_string_io_base(vcpu, seg >= 0 ? seg : VCPU_SREG_DS) +
 		      (vcpu->regs[VMON_RSI] & mask);
