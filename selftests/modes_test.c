@@ -192,9 +192,12 @@ TEST(pae_cr4_write_checks_pdptes)
 	 */
 	if (vcpu->run->exit_reason != KVM_EXIT_IO && (pdpt[0] & 0x20) &&
 	    vt_running_on_emulator("qemu-tcg")) {
+		unsigned long long pdpte = pdpt[0];
+		unsigned int reason = vcpu->run->exit_reason;
+
 		vm_free(vm);
 		SKIP(return, "QEMU TCG set reserved bit 5 in a PDPTE (%#llx): exit %u",
-		     (unsigned long long)pdpt[0], vcpu->run->exit_reason);
+		     pdpte, reason);
 	}
 	vcpu_assert_io(vcpu, KVM_EXIT_IO_OUT, 0x10, 1, 1);
 	EXPECT_EQ((X86_CR4_PAE | X86_CR4_PSE_BIT) & 0xff,
