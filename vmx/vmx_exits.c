@@ -396,10 +396,9 @@ int vmx_handle_exit(struct vmon_vcpu *vcpu)
 
 	if (unlikely(vmx->exit.vmfail))
 		return vmx_exit_vmfail(vcpu);
-	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
-		/* #MC during entry was handled by the host in vmx_run(). */
-		if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY)
-			return 1;
+	/* #MC during entry: the host took it (vmx_exit_irqoff); see the table. */
+	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY) &&
+	    (u16)reason != EXIT_REASON_MCE_DURING_VMENTRY) {
 		vmx_dump_guest_state(vcpu, (u16)reason == EXIT_REASON_INVALID_STATE ?
 				     "invalid guest state" :
 				     "VM entry failed");
