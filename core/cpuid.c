@@ -393,7 +393,7 @@ int vmon_emulate_cpuid(struct vmon_vcpu *vcpu)
 	vcpu->regs[VMON_RBX] = ebx;
 	vcpu->regs[VMON_RCX] = ecx;
 	vcpu->regs[VMON_RDX] = edx;
-	return vmon_skip_insn(vcpu) ? 0 : 1;
+	return vmon_skip_emulated_insn(vcpu);
 }
 
 /* XCR0 components the guest may enable: its CPUID and what vmon offers. */
@@ -426,5 +426,5 @@ int vmon_emulate_xsetbv(struct vmon_vcpu *vcpu)
 		return 1;
 	}
 	vcpu->xcr0 = val;
-	return vmon_skip_insn(vcpu) ? 0 : 1;
+	return vmon_skip_emulated_insn(vcpu);
 }

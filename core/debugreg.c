@@ -33,6 +33,7 @@ void vmon_dbg_reset(struct vmon_vcpu *vcpu)
 	memset(vcpu->dbg.db, 0, sizeof(vcpu->dbg.db));
 	vcpu->dbg.dr6 = DR6_ACTIVE_LOW;
 	vcpu->dbg.hw = false;
+	vcpu->dbg.clear_gd = false;
 }
 
 void vmon_queue_db(struct vmon_vcpu *vcpu, u64 payload)
@@ -68,19 +69,33 @@ int vmon_dr_access(struct vmon_vcpu *vcpu)
 	return 1;
 }
 
-void vmon_dbg_load(struct vmon_vcpu *vcpu, u64 guest_dr7)
+/*
+ * The CPU clears DR7.GD on entering the #DB handler, whatever the #DB's
+ * cause, so that the handler may use the debug registers (SDM 17.2.4).
+ * A #DB the hypervisor injects gets no such help from the CPU (VMX and
+ * SVM event injection leave DR7 alone), nor does one it intercepted
+ * before delivery: so, as KVM's inject_pending_event(), every #DB that
+ * goes in clears GD. Its DR6 (BD for a general detect) was merged by
+ * vmon_queue_db(). vmon_events_inject() sets clear_gd.
+ */
+u64 vmon_dbg_load(struct vmon_vcpu *vcpu, u64 guest_dr7)
 {
+	if (unlikely(vcpu->dbg.clear_gd)) {
+		vcpu->dbg.clear_gd = false;
+		guest_dr7 &= ~(u64)DR7_GD;
+	}
 	if (likely(!vcpu->dbg.hw && !(guest_dr7 & DR7_BP_EN_MASK))) {
 		/* No host breakpoint may fire on the way into the guest. */
 		if (hw_breakpoint_active())
 			set_debugreg(0, 7);
-		return;
+		return guest_dr7;
 	}
 	set_debugreg(0, 7);
 	set_debugreg(vcpu->dbg.db[0], 0);
 	set_debugreg(vcpu->dbg.db[1], 1);
 	set_debugreg(vcpu->dbg.db[2], 2);
 	set_debugreg(vcpu->dbg.db[3], 3);
+	return guest_dr7;
 }
 
 void vmon_dbg_save(struct vmon_vcpu *vcpu)

@@ -92,13 +92,12 @@ static int vmon_emulation_failed(struct vmon_vcpu *vcpu, const u8 *bytes,
 				 int n, u64 gpa);
 
 /*
- * Returns 0 with RIP past the instruction, or 1 when the instruction
- * could not be decoded (no next_rip(): unmapped or unreadable page, bad
- * page tables, bytes that are no instruction): kvm_run then holds
- * KVM_EXIT_INTERNAL_ERROR (EMULATION) and the caller's exit handler must
- * return 0, as KVM's skip through its emulator (EMULTYPE_SKIP) does.
+ * 1 with RIP past the instruction, or 0 when it could not be decoded (no
+ * next_rip(): unmapped or unreadable page, bad page tables, bytes that
+ * are no instruction): kvm_run then holds KVM_EXIT_INTERNAL_ERROR
+ * (EMULATION), as after KVM's skip through its emulator (EMULTYPE_SKIP).
  */
-int vmon_skip_insn(struct vmon_vcpu *vcpu)
+int vmon_skip_emulated_insn(struct vmon_vcpu *vcpu)
 {
 	u8 bytes[VMON_INSN_MAX_LEN];
 	u64 next;
@@ -109,19 +108,15 @@ int vmon_skip_insn(struct vmon_vcpu *vcpu)
 		goto done;
 	}
 	n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
-	if (n <= 0) {
-		vmon_emulation_failed(vcpu, NULL, 0, 0);
-		return 1;
-	}
+	if (n <= 0)
+		return vmon_emulation_failed(vcpu, NULL, 0, 0);
 	len = vmon_insn_length(bytes, n, vmon_cpu_mode(vcpu));
-	if (len <= 0) {
-		vmon_emulation_failed(vcpu, bytes, n, 0);
-		return 1;
-	}
+	if (len <= 0)
+		return vmon_emulation_failed(vcpu, bytes, n, 0);
 	vcpu->rip = vmon_rip_advance(vcpu->rip, len, vmon_cpu_mode(vcpu));
 done:
 	vmon_insn_step_trap(vcpu);
-	return 0;
+	return 1;
 }
 
 /* KVM_EXIT_INTERNAL_ERROR for an instruction vmon cannot emulate. */
@@ -227,14 +222,19 @@ static int vmon_handle_string_io(struct vmon_vcpu *vcpu,
 		/* OUTS: one element per exit, as KVM's emulator does. */
 		int seg = io->seg;
 
-		/* Without decode assists, read the override prefix ourselves. */
+		/*
+		 * Without decode assists, read the override prefix ourselves;
+		 * bytes that cannot be fetched are an emulation failure, not
+		 * a guess at DS.
+		 */
 		if (seg < 0) {
 			u8 bytes[VMON_INSN_MAX_LEN];
 			int n = vmon_fetch_insn(vcpu, bytes, sizeof(bytes));
 
-			if (n > 0)
-				seg = vmon_insn_seg_override(bytes, n,
-					vmon_cpu_mode(vcpu));
+			if (n <= 0)
+				return vmon_emulation_failed(vcpu, NULL, 0, 0);
+			seg = vmon_insn_seg_override(bytes, n,
+						     vmon_cpu_mode(vcpu));
 		}
 		lin = vmon_string_io_base(vcpu, seg >= 0 ? seg : VCPU_SREG_DS) +
 		      (vcpu->regs[VMON_RSI] & mask);

@@ -469,6 +469,9 @@ void vmon_events_inject(struct vmon_vcpu *vcpu)
 		ev.error_code = vcpu->ev.exc_error;
 		ev.insn_len = vcpu->ev.soft_len;
 		vcpu->ev.exc_injected = false;
+		/* The handler must find DR7.GD clear (debugreg.c). */
+		if (ev.vector == DB_VECTOR)
+			vcpu->dbg.clear_gd = true;
 	} else if (vcpu->ev.nmi_injected) {
 		ev.type = VMON_EV_NMI;
 		ev.vector = NMI_VECTOR;

@@ -94,6 +94,34 @@ bool vmon_cr4_write_ok(struct vmon_vcpu *vcpu, u64 old, u64 cr4, u64 efer,
 	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
 	    (!(efer & EFER_LMA) || (cr3 & 0xfff)))
 		return false;
+	/* Last: nothing may refuse the write once the PDPTEs are in. */
+	if (vmon_cr4_loads_pdptrs(vmon_get_cr(vcpu, 0), efer, old, cr4) &&
+	    !vmon_load_pdptrs(vcpu, cr3))
+		return false;
+	return true;
+}
+
+/*
+ * The PDPT is 32-byte aligned at CR3[31:5]. PDPTEs carry no rights and
+ * no NX: bits 2:1, 8:5, 63 and those above MAXPHYADDR are reserved.
+ */
+bool vmon_load_pdptrs(struct vmon_vcpu *vcpu, u64 cr3)
+{
+	u64 pdpte[4], rsvd;
+	int i, idx, r;
+
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	r = vmon_read_guest(vcpu->vm, cr3 & 0xffffffe0ULL, pdpte,
+			    sizeof(pdpte));
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	if (r)
+		return false;
+	rsvd = GENMASK_ULL(63, vmon_guest_maxphyaddr(vcpu)) |
+	       GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & BIT_ULL(0)) && (pdpte[i] & rsvd))
+			return false;
+	memcpy(vcpu->pdptrs, pdpte, sizeof(pdpte));
 	return true;
 }
 

@@ -431,7 +431,7 @@ int vmon_emulate_rdmsr(struct vmon_vcpu *vcpu)
 	}
 	vcpu->regs[VMON_RAX] = (u32)data;
 	vcpu->regs[VMON_RDX] = data >> 32;
-	return vmon_skip_insn(vcpu) ? 0 : 1;
+	return vmon_skip_emulated_insn(vcpu);
 }
 
 int vmon_emulate_wrmsr(struct vmon_vcpu *vcpu)
@@ -444,5 +444,5 @@ int vmon_emulate_wrmsr(struct vmon_vcpu *vcpu)
 		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
-	return vmon_skip_insn(vcpu) ? 0 : 1;
+	return vmon_skip_emulated_insn(vcpu);
 }

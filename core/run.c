@@ -90,8 +90,23 @@ void vmon_log_mitigations(const char *entry)
 		     ibpb, vmscape);
 }
 
-int vmon_exit_hlt(struct vmon_vcpu *vcpu)
+int vmon_exit_host_event(struct vmon_vcpu *vcpu)
 {
+	return 1;
+}
+
+int vmon_exit_ud(struct vmon_vcpu *vcpu)
+{
+	vmon_queue_exception(vcpu, UD_VECTOR, false, 0);
+	return 1;
+}
+
+int vmon_emulate_hlt(struct vmon_vcpu *vcpu)
+{
+	int r = vmon_skip_emulated_insn(vcpu);
+
+	if (r <= 0)
+		return r;
 	/* With the in-kernel LAPIC the kernel waits for the interrupt. */
 	if (vcpu->lapic) {
 		vcpu->mp_state = KVM_MP_STATE_HALTED;

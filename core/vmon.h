@@ -288,8 +288,8 @@ struct vmon_backend_ops {
 	 * Events (events.c owns the queue and the priorities). inject_event
 	 * is called with IRQs off right before run() for the one event the
 	 * core chose; an event whose delivery an exit cut short goes back to
-	 * the core with vmon_event_vectoring() from run(), right after the
-	 * exit with IRQs off (before handle_exit()).
+	 * the core with vmon_event_vectoring() from the end of run() (its
+	 * IRQs-off exit work), never from handle_exit().
 	 */
 	void (*inject_event)(struct vmon_vcpu *vcpu,
 			     const struct vmon_event *ev);
@@ -328,14 +328,17 @@ struct vmon_backend_ops {
 	 * Enter the guest once. Called with preemption and IRQs disabled on
 	 * the CPU the vCPU will run on; returns with IRQs still disabled
 	 * (host interrupts that caused the exit are taken when the core
-	 * re-enables them). Must not sleep.
+	 * re-enables them). Must not sleep. It ends with the exit work that
+	 * cannot wait for IRQs on (svm_exit_irqoff(), vmx_exit_irqoff(), as
+	 * KVM's handle_exit_irqoff): an NMI or #MC the exit consumed to the
+	 * host's handler, the event the exit cut short back to the core.
 	 */
 	void (*run)(struct vmon_vcpu *vcpu);
 
 	/*
 	 * Handle the exit recorded by run(), preemptible with IRQs on:
-	 * > 0 re-enter the guest, 0 exit to userspace (kvm_run filled),
-	 * < 0 errno returned from KVM_RUN.
+	 * the backend's exit table, by exit code, with the exit-handler
+	 * convention (vmon_exit_fn below).
 	 */
 	int (*handle_exit)(struct vmon_vcpu *vcpu);
 
@@ -451,6 +454,14 @@ struct vmon_vcpu {
 	u64 pat;				/* (v) */
 	u32 mp_state;				/* (v) KVM_MP_STATE_* */
 	struct fpu_guest guest_fpu;		/* (v) */
+	/*
+	 * (v) PAE paging's four PDPTEs, as the last CR write or
+	 * KVM_SET_SREGS that loaded them read them (vmon_load_pdptrs(),
+	 * KVM's mmu->pdptrs). VMX with EPT enters with these; SVM's nested
+	 * paging reads the guest's from memory, so there they only decide
+	 * the #GP.
+	 */
+	u64 pdptrs[4];
 
 	/*
 	 * (v) Register cache (see vmon_get_cr()): backend state the core
@@ -528,6 +539,7 @@ struct vmon_vcpu {
 		u64 db[4];
 		u64 dr6;
 		bool hw;			/* in the hardware, not intercepted */
+		bool clear_gd;			/* a #DB goes in: DR7.GD off */
 	} dbg;					/* (v) */
 
 	/* Counters, read by VMON_GET_VCPU_STATS (uapi/vmon.h). */
@@ -547,7 +559,7 @@ enum {
 /* Core event services (events.c). */
 void vmon_queue_exception(struct vmon_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code);
-/* From handle_exit(): @ev's delivery was cut short; deliver it again. */
+/* From run()'s IRQs-off exit work: @ev's delivery was cut short; again. */
 void vmon_event_vectoring(struct vmon_vcpu *vcpu, const struct vmon_event *ev);
 /*
  * Before each entry, IRQs on: process requests, block while halted, pick
@@ -578,10 +590,32 @@ long vmon_vcpu_set_events(struct vmon_vcpu *vcpu, unsigned long arg);
 /* Core services the backends call from handle_exit().               */
 
 /*
- * Skip the intercepted instruction (uses next_rip() or decodes): 0, or 1
- * after a failed decode has set KVM_EXIT_INTERNAL_ERROR (return 0 then).
+ * The exit-handler convention. Every function that handles an exit or
+ * part of one, core or backend, and ops->handle_exit() itself, returns
+ *   1 (> 0)  re-enter the guest;
+ *   0        exit to userspace: run->exit_reason (and its union member)
+ *            is set, KVM_RUN returns 0;
+ *   < 0      an errno KVM_RUN returns (run->exit_reason as it is).
+ * A guest fault is no error: the handler queues the exception and
+ * returns 1. An instruction vmon cannot decode or emulate is
+ * KVM_EXIT_INTERNAL_ERROR (0), never an errno nor a guest #UD. The core
+ * handlers below with this signature sit in both backends' exit tables
+ * directly (as KVM's kvm_emulate_cpuid() does).
  */
-int vmon_skip_insn(struct vmon_vcpu *vcpu);
+typedef int (*vmon_exit_fn)(struct vmon_vcpu *vcpu);
+
+/*
+ * Skip the intercepted instruction (next_rip(), or fetch and decode it)
+ * and raise the single-step trap it owes: 1, or 0 when it could not be
+ * decoded (KVM_EXIT_INTERNAL_ERROR set), as KVM's
+ * kvm_skip_emulated_instruction(). Also the handler of instructions that
+ * run as no-ops (INVD, WBINVD).
+ */
+int vmon_skip_emulated_insn(struct vmon_vcpu *vcpu);
+/* The host took it (INTR, NMI, SMI, INIT, #MC in run()): re-enter. */
+int vmon_exit_host_event(struct vmon_vcpu *vcpu);
+/* #UD for the guest: an instruction its CPU does not have. */
+int vmon_exit_ud(struct vmon_vcpu *vcpu);
 
 /*
  * The core's part of an architectural reset, called by the backend's
@@ -609,7 +643,9 @@ void vmon_machine_check(void);
  * Debug registers (debugreg.c). vmon_dbg_reset() from vcpu_reset;
  * vmon_dr_access() from the MOV DR intercept (re-executes the insn, the
  * backend drops its DR intercepts while dbg.hw); vmon_dbg_load() in run()
- * with IRQs off before entry, vmon_dbg_save() right after the exit (the
+ * with IRQs off before entry, after inject_event(): it returns the DR7
+ * the guest enters with, which the backend loads if it differs;
+ * vmon_dbg_save() right after the exit (the
  * backend first reads its own DR6 back when dbg.hw, then intercepts DR
  * access again); vmon_queue_db() queues #DB with its cause bits (VMX
  * pending-debug layout) merged into DR6; vmon_insn_step_trap() after an
@@ -617,7 +653,7 @@ void vmon_machine_check(void);
  */
 void vmon_dbg_reset(struct vmon_vcpu *vcpu);
 int vmon_dr_access(struct vmon_vcpu *vcpu);
-void vmon_dbg_load(struct vmon_vcpu *vcpu, u64 guest_dr7);
+u64 vmon_dbg_load(struct vmon_vcpu *vcpu, u64 guest_dr7);
 void vmon_dbg_save(struct vmon_vcpu *vcpu);
 void vmon_queue_db(struct vmon_vcpu *vcpu, u64 payload);
 void vmon_insn_step_trap(struct vmon_vcpu *vcpu);
@@ -647,9 +683,14 @@ int vmon_handle_io(struct vmon_vcpu *vcpu, const struct vmon_io_exit *io);
  * kvm_run for KVM_EXIT_MMIO. > 0 re-enter, 0 exit, < 0 error.
  */
 int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec);
-int vmon_exit_hlt(struct vmon_vcpu *vcpu);
+/*
+ * HLT: skipped, then KVM_EXIT_HLT, or with the in-kernel LAPIC mp_state
+ * HALTED and the wait in vmon_events_prepare().
+ */
+int vmon_emulate_hlt(struct vmon_vcpu *vcpu);
 /* Guest MOV to CR8 (already validated): > 0 re-enter, 0 SET_TPR exit. */
 int vmon_guest_set_cr8(struct vmon_vcpu *vcpu, u64 old, u64 val);
+/* KVM_EXIT_SHUTDOWN (triple fault), state left as the fault left it. */
 int vmon_exit_shutdown(struct vmon_vcpu *vcpu);
 int vmon_exit_fail_entry(struct vmon_vcpu *vcpu, u64 reason);
 /* KVM_EXIT_INTERNAL_ERROR with suberror and up to 4 data words. */
@@ -751,9 +792,47 @@ bool vmon_guest_has(struct vmon_vcpu *vcpu, int host_feature, u32 fn,
 		    u32 idx, enum vmon_cpuid_reg reg, int bit);
 u64 vmon_cr4_reserved(struct vmon_vcpu *vcpu);
 /*
+ * PAE paging (KVM's load_pdptrs() and its callers). With CR0.PG, CR4.PAE
+ * and not long mode the CPU takes the four PDPTEs from memory at MOV to
+ * CR3, at a MOV to CR0 that changes CD, NW or PG and at a MOV to CR4 that
+ * changes PAE, PGE, PSE or SMEP, and raises #GP if one that is present
+ * has a reserved bit. vmon_load_pdptrs() reads them into vcpu->pdptrs:
+ * false (#GP) for a reserved bit or memory that is no RAM. Call it under
+ * vcpu->mutex, preemptible (it takes vm->srcu).
+ */
+#define VMON_CR0_PDPTR_BITS (X86_CR0_CD | X86_CR0_NW | X86_CR0_PG)
+#define VMON_CR4_PDPTR_BITS (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | \
+			     X86_CR4_SMEP)
+bool vmon_load_pdptrs(struct vmon_vcpu *vcpu, u64 cr3);
+
+static inline bool vmon_pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) &&
+	       !(efer & EFER_LMA);
+}
+
+/* A MOV to CR0 from @old to @cr0 that loads the PDPTEs (KVM: !LME). */
+static inline bool vmon_cr0_loads_pdptrs(u64 old, u64 cr0, u64 cr4,
+					 u64 efer)
+{
+	return !(efer & EFER_LME) && (cr0 & X86_CR0_PG) &&
+	       (cr4 & X86_CR4_PAE) && ((cr0 ^ old) & VMON_CR0_PDPTR_BITS);
+}
+
+/* A MOV to CR4 from @old to @cr4 that loads the PDPTEs. */
+static inline bool vmon_cr4_loads_pdptrs(u64 cr0, u64 efer, u64 old,
+					 u64 cr4)
+{
+	return vmon_pae_paging(cr0, cr4, efer) &&
+	       ((cr4 ^ old) & VMON_CR4_PDPTR_BITS);
+}
+
+/*
  * MOV to CR4 from @old with the guest's @efer and @cr3: false for #GP
- * (KVM's kvm_set_cr4()); the backend adds only its own limits (VMX's
- * fixed bits). A change of VMON_CR4_FLUSH_BITS flushes the guest's TLB.
+ * (KVM's kvm_set_cr4()), including PDPTEs it loads (then in
+ * vcpu->pdptrs, for the backend that holds them); the backend adds only
+ * its own limits (VMX's fixed bits). A change of VMON_CR4_FLUSH_BITS
+ * flushes the guest's TLB.
  */
 bool vmon_cr4_write_ok(struct vmon_vcpu *vcpu, u64 old, u64 cr4, u64 efer,
 		       u64 cr3);

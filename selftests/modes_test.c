@@ -2,7 +2,8 @@
 /*
  * Guests in each CPU mode: real mode and 32-bit protected mode from
  * assembled blobs (guests/modes.S), a real-to-protected mode switch done
- * by the guest itself, and the library's 64-bit C guest.
+ * by the guest itself, the PDPTE check of a CR4 write under PAE paging,
+ * and the library's 64-bit C guest.
  */
 #include <sys/ioctl.h>
 
@@ -11,6 +12,7 @@
 #include "../guests/blobs.h"
 
 #define BLOB_GPA	0x1000
+#define X86_CR4_PSE_BIT	0x10ULL
 
 TEST(real_mode)
 {
@@ -138,6 +140,72 @@ TEST(long_mode_64)
 	EXPECT_EQ(2880067194370816120ULL, vcpu_run_sync(vcpu));
 	EXPECT_EQ(vm->pml4, vcpu_run_sync(vcpu));
 	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * 32-bit PAE paging: a MOV to CR4 that changes PSE (one of PAE, PGE, PSE,
+ * SMEP) reloads the four PDPTEs from memory and raises #GP if one that is
+ * present has a reserved bit (SDM 4.4.1; KVM's kvm_set_cr4() ->
+ * load_pdptrs(), on both vendors). The guest toggles PSE once with good
+ * PDPTEs, then sets reserved bit 5 in PDPTE 3 (which maps nothing it
+ * uses) and toggles again: with no IDT the #GP is a triple fault.
+ */
+static const u8 pae_cr4_code[] = {
+	0x0f, 0x20, 0xe0,			/* mov %cr4, %eax */
+	0x83, 0xf0, 0x10,			/* xor $0x10, %eax (PSE) */
+	0x0f, 0x22, 0xe0,			/* mov %eax, %cr4 */
+	0xe6, 0x10,				/* out %al, $0x10 */
+	0xc7, 0x05, 0x18, 0x30, 0x00, 0x00,	/* movl $0x21, 0x3018 */
+	0x21, 0x00, 0x00, 0x00,
+	0x0f, 0x20, 0xe0,			/* mov %cr4, %eax */
+	0x83, 0xf0, 0x10,			/* xor $0x10, %eax */
+	0x0f, 0x22, 0xe0,			/* mov %eax, %cr4: #GP */
+	0xe6, 0x11,				/* out %al, $0x11 */
+	0xf4,					/* hlt */
+};
+
+TEST(pae_cr4_write_checks_pdptes)
+{
+	struct vt_vm *vm = vm_create_with_blob(0x100000, pae_cr4_code,
+					       sizeof(pae_cr4_code), BLOB_GPA);
+	struct vt_vcpu *vcpu = vcpu_create_bare(vm, 0);
+	u64 *pdpt = gpa2hva(vm, 0x3000), *pd = gpa2hva(vm, 0x4000);
+	struct kvm_sregs sregs;
+
+	memset(pdpt, 0, 32);
+	pdpt[0] = 0x4000 | 1;		/* P */
+	pd[0] = 0x83;			/* 2 MiB at 0: P, RW, PS */
+	vcpu_setup_pm32(vcpu, 0x500, BLOB_GPA, 0x8000);
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cr3 = 0x3000;
+	sregs.cr4 = X86_CR4_PAE;
+	sregs.cr0 |= X86_CR0_PG;
+	vcpu_sregs_set(vcpu, &sregs);
+
+	vcpu_run(vcpu);
+	/*
+	 * QEMU's TCG sets the accessed bit (5) in the PDPTE its walk used,
+	 * a reserved bit in PAE paging: the software walk that decodes the
+	 * intercepted MOV (vmon's and kvm_amd's alike, 2026-12-07) then
+	 * fails and nothing is left to judge. Judged on Bochs.
+	 */
+	if (vcpu->run->exit_reason != KVM_EXIT_IO && (pdpt[0] & 0x20) &&
+	    vt_running_on_emulator("qemu-tcg")) {
+		unsigned long long pdpte = pdpt[0];
+		unsigned int reason = vcpu->run->exit_reason;
+
+		vm_free(vm);
+		SKIP(return, "QEMU TCG set reserved bit 5 in a PDPTE (%#llx): exit %u",
+		     pdpte, reason);
+	}
+	vcpu_assert_io(vcpu, KVM_EXIT_IO_OUT, 0x10, 1, 1);
+	EXPECT_EQ((X86_CR4_PAE | X86_CR4_PSE_BIT) & 0xff,
+		  *(u8 *)vcpu_io_data(vcpu));
+	vcpu_run(vcpu);
+	EXPECT_EQ(KVM_EXIT_SHUTDOWN, vcpu->run->exit_reason)
+		TH_LOG("CR4 write with a reserved bit in a PDPTE: exit %u, not #GP",
+		       vcpu->run->exit_reason);
 	vm_free(vm);
 }
 

@@ -809,7 +809,7 @@ static void svm_dbg_load(struct vmon_vcpu *vcpu)
 {
 	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
 
-	vmon_dbg_load(vcpu, s->dr7);
+	s->dr7 = vmon_dbg_load(vcpu, s->dr7);
 	s->dr6 = vcpu->dbg.hw ? vcpu->dbg.dr6 : DR6_ACTIVE_LOW;
 }
 
@@ -829,7 +829,28 @@ static void svm_dbg_save(struct vmon_vcpu *vcpu)
 	vmon_dbg_save(vcpu);
 }
 
-/* Called with preemption and IRQs off (see vmon.h). */
+/*
+ * The part of an exit that must run with IRQs still off, on the CPU the
+ * guest ran on, before the core enables them (KVM's
+ * svm_handle_exit_irqoff() and svm_complete_interrupts()): a machine
+ * check the exit consumed goes to the host's handler, and the event
+ * whose delivery the exit cut short back to the core
+ * (svm_complete_events(), vmon_event_vectoring()). An NMI needs nothing
+ * here: it stays pending while GIF is clear and is taken at STGI. The
+ * exit table (svm_exits.c) finds these done.
+ */
+static void svm_exit_irqoff(struct vmon_vcpu *vcpu)
+{
+	if (unlikely(to_svm(vcpu)->vmcb->control.exit_code ==
+		     SVM_EXIT_EXCP_BASE + MC_VECTOR))
+		vmon_machine_check();
+	svm_complete_events(vcpu);
+}
+
+/*
+ * Called with preemption and IRQs off (see vmon.h): the VMCB from vcpu,
+ * VMRUN between CLGI and STGI, vcpu from the VMCB, svm_exit_irqoff().
+ */
 static void svm_run(struct vmon_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -924,15 +945,7 @@ static void svm_run(struct vmon_vcpu *vcpu)
 	else
 		vcpu->rflags = vmcb->save.rflags;
 	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
-
-	/*
-	 * The host missed a machine check that hit the guest: hand it to
-	 * the host's handler while still on this CPU, as KVM does.
-	 */
-	if (unlikely(c->exit_code == SVM_EXIT_EXCP_BASE + MC_VECTOR))
-		vmon_machine_check();
-
-	svm_complete_events(vcpu);
+	svm_exit_irqoff(vcpu);
 }
 
 static void svm_vcpu_reset(struct vmon_vcpu *vcpu)

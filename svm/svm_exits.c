@@ -18,29 +18,6 @@ static struct vmcb_control_area *svm_ctl(struct vmon_vcpu *vcpu)
 	return &to_svm(vcpu)->vmcb->control;
 }
 
-static int svm_skip(struct vmon_vcpu *vcpu)
-{
-	return vmon_skip_insn(vcpu) ? 0 : 1;
-}
-
-/* The host handled it when the core re-enabled interrupts (or at STGI). */
-static int svm_exit_host_event(struct vmon_vcpu *vcpu)
-{
-	return 1;
-}
-
-/* #MC: already given to the host's handler in svm_run(). */
-static int svm_exit_mc(struct vmon_vcpu *vcpu)
-{
-	return 1;
-}
-
-static int svm_exit_ud(struct vmon_vcpu *vcpu)
-{
-	vmon_queue_exception(vcpu, UD_VECTOR, false, 0);
-	return 1;
-}
-
 /*
  * RDPMC must not read the host's counters. Every AMD CPU has the four
  * legacy counters, whatever CPUID says; with no virtual PMU they count
@@ -58,7 +35,7 @@ static int svm_exit_rdpmc(struct vmon_vcpu *vcpu)
 	}
 	vcpu->regs[VMON_RAX] = 0;
 	vcpu->regs[VMON_RDX] = 0;
-	return svm_skip(vcpu);
+	return vmon_skip_emulated_insn(vcpu);
 }
 
 /*
@@ -89,30 +66,6 @@ static int svm_exit_db(struct vmon_vcpu *vcpu)
 	}
 	vmon_queue_db(vcpu, payload);
 	return 1;
-}
-
-/*
- * INVD would discard dirty host lines, WBINVD flushes every cache of the
- * host: both run as no-ops, as in KVM.
- */
-static int svm_exit_nop(struct vmon_vcpu *vcpu)
-{
-	return svm_skip(vcpu);
-}
-
-static int svm_exit_cpuid(struct vmon_vcpu *vcpu)
-{
-	return vmon_emulate_cpuid(vcpu);
-}
-
-static int svm_exit_hlt(struct vmon_vcpu *vcpu)
-{
-	return vmon_skip_insn(vcpu) ? 0 : vmon_exit_hlt(vcpu);
-}
-
-static int svm_exit_xsetbv(struct vmon_vcpu *vcpu)
-{
-	return vmon_emulate_xsetbv(vcpu);
 }
 
 static int svm_exit_msr(struct vmon_vcpu *vcpu)
@@ -315,66 +268,59 @@ static int svm_exit_invalid(struct vmon_vcpu *vcpu)
  * single-step (svm_step_one(): TF in the VMCB) over an instruction that
  * switches tasks: the CPU would save that TF in the old task's TSS.
  */
-typedef int (*svm_exit_fn)(struct vmon_vcpu *vcpu);
-
-static const svm_exit_fn svm_exit_handlers[] = {
+/* INVD would discard dirty host lines, WBINVD flush every cache: no-ops. */
+static const vmon_exit_fn svm_exit_handlers[] = {
 	[SVM_EXIT_WRITE_CR4]				= svm_exit_write_cr4,
 	[SVM_EXIT_WRITE_CR8]				= svm_exit_write_cr8,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7]	= svm_exit_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7]	= svm_exit_dr,
-	[SVM_EXIT_EXCP_BASE + MC_VECTOR]		= svm_exit_mc,
-	[SVM_EXIT_INTR]					= svm_exit_host_event,
-	[SVM_EXIT_NMI]					= svm_exit_host_event,
-	[SVM_EXIT_SMI]					= svm_exit_host_event,
+	[SVM_EXIT_EXCP_BASE + MC_VECTOR]		= vmon_exit_host_event,
+	[SVM_EXIT_INTR]					= vmon_exit_host_event,
+	[SVM_EXIT_NMI]					= vmon_exit_host_event,
+	[SVM_EXIT_SMI]					= vmon_exit_host_event,
 	[SVM_EXIT_RDPMC]				= svm_exit_rdpmc,
-	[SVM_EXIT_CPUID]				= svm_exit_cpuid,
-	[SVM_EXIT_INVD]					= svm_exit_nop,
-	[SVM_EXIT_WBINVD]				= svm_exit_nop,
+	[SVM_EXIT_CPUID]				= vmon_emulate_cpuid,
+	[SVM_EXIT_INVD]					= vmon_skip_emulated_insn,
+	[SVM_EXIT_WBINVD]				= vmon_skip_emulated_insn,
 	[SVM_EXIT_EXCP_BASE + AC_VECTOR]		= svm_exit_ac,
 	[SVM_EXIT_EXCP_BASE + DB_VECTOR]		= svm_exit_db,
-	[SVM_EXIT_HLT]					= svm_exit_hlt,
+	[SVM_EXIT_HLT]					= vmon_emulate_hlt,
 	[SVM_EXIT_VINTR]				= svm_exit_vintr,
 	[SVM_EXIT_IRET]					= svm_exit_iret,
-	[SVM_EXIT_INVLPGA]				= svm_exit_ud,
+	[SVM_EXIT_INVLPGA]				= vmon_exit_ud,
 	[SVM_EXIT_IOIO]					= svm_exit_io,
 	[SVM_EXIT_MSR]					= svm_exit_msr,
 	[SVM_EXIT_SHUTDOWN]				= svm_exit_shutdown,
 	/* No nested SVM, no hypercall ABI: as on hardware without SVM. */
-	[SVM_EXIT_VMRUN]				= svm_exit_ud,
-	[SVM_EXIT_VMMCALL]				= svm_exit_ud,
-	[SVM_EXIT_VMLOAD]				= svm_exit_ud,
-	[SVM_EXIT_VMSAVE]				= svm_exit_ud,
-	[SVM_EXIT_STGI]					= svm_exit_ud,
-	[SVM_EXIT_CLGI]					= svm_exit_ud,
-	[SVM_EXIT_SKINIT]				= svm_exit_ud,
-	[SVM_EXIT_MONITOR]				= svm_exit_ud,
-	[SVM_EXIT_MWAIT]				= svm_exit_ud,
-	[SVM_EXIT_XSETBV]				= svm_exit_xsetbv,
-	[SVM_EXIT_RDPRU]				= svm_exit_ud,
+	[SVM_EXIT_VMRUN]				= vmon_exit_ud,
+	[SVM_EXIT_VMMCALL]				= vmon_exit_ud,
+	[SVM_EXIT_VMLOAD]				= vmon_exit_ud,
+	[SVM_EXIT_VMSAVE]				= vmon_exit_ud,
+	[SVM_EXIT_STGI]					= vmon_exit_ud,
+	[SVM_EXIT_CLGI]					= vmon_exit_ud,
+	[SVM_EXIT_SKINIT]				= vmon_exit_ud,
+	[SVM_EXIT_MONITOR]				= vmon_exit_ud,
+	[SVM_EXIT_MWAIT]				= vmon_exit_ud,
+	[SVM_EXIT_XSETBV]				= vmon_emulate_xsetbv,
+	[SVM_EXIT_RDPRU]				= vmon_exit_ud,
+	[SVM_EXIT_NPF]					= svm_exit_npf,
 };
-
-static svm_exit_fn svm_exit_handler(u64 code)
-{
-	if (code == SVM_EXIT_NPF)
-		return svm_exit_npf;
-	/* VMEXIT_INVALID is -1 in 64 bits; accept a CPU that writes 32. */
-	if ((u32)code == (u32)SVM_EXIT_ERR)
-		return svm_exit_invalid;
-	if (code < ARRAY_SIZE(svm_exit_handlers))
-		return svm_exit_handlers[code];
-	return NULL;
-}
 
 int svm_handle_exit(struct vmon_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
-	svm_exit_fn fn = svm_exit_handler(code);
+	vmon_exit_fn fn = NULL;
 
+	/* VMEXIT_INVALID is -1 in 64 bits; accept a CPU that writes 32. */
+	if (unlikely((u32)code == (u32)SVM_EXIT_ERR))
+		return svm_exit_invalid(vcpu);
 	/* Our TF step would have shown: drop it, re-run the instruction. */
 	if (unlikely(svm->step_active) && svm_step_refuse(vcpu, code))
 		return 1;
+	if (code < ARRAY_SIZE(svm_exit_handlers))
+		fn = svm_exit_handlers[code];
 	if (unlikely(!fn)) {
 		u64 data[2] = { code, vcpu->cpu };
 

@@ -1082,7 +1082,10 @@ static void vmx_read_exit_info(struct vmx_vcpu *vmx, int r)
  */
 static void vmx_dbg_load(struct vmon_vcpu *vcpu)
 {
-	vmon_dbg_load(vcpu, vmcs_read(GUEST_DR7));
+	u64 dr7 = vmcs_read(GUEST_DR7), now = vmon_dbg_load(vcpu, dr7);
+
+	if (now != dr7)
+		vmcs_write(GUEST_DR7, now);
 	if (vcpu->dbg.hw)
 		set_debugreg(vcpu->dbg.dr6, 6);
 }
@@ -1109,28 +1112,25 @@ static void vmx_load_guest_msr(u32 msr, u64 val)
 			     msr, val);
 }
 
-/* Called with preemption and IRQs off, after vmx_vcpu_load() (vmon.h). */
-static void vmx_run(struct vmon_vcpu *vcpu)
-{
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu_data);
+/* What one entry saves of the host and its exit puts back. */
+struct vmx_host_state {
 	u16 fs_sel, gs_sel, ds_sel, es_sel, ldt_sel;
-	unsigned long cr3, cr4, fs_base;
-	u64 host_kgs, host_debugctl;
-	bool star, tsc_aux;
-	int r;
+	unsigned long fs_base;
+	u64 kernel_gs_base;
+	bool star;		/* the guest's SYSCALL MSRs went in */
+	bool tsc_aux;		/* the guest's TSC_AUX went in */
+};
 
-	if (unlikely(vc->current_vmcs != vmx ||
-		     vmx->cpu != smp_processor_id())) {
-		/* VMX went off under us (reboot) or the load failed. */
-		memset(&vmx->exit, 0, sizeof(vmx->exit));
-		vmx->exit.vmfail = true;
-		return;
-	}
-	if (vmx->need_flush)
-		vmx_flush_now(vmx);
+/*
+ * Host state that can change between entries: what VM exit loads from
+ * the VMCS host area (CR3, CR4, FS/GS selectors, FS base) is rewritten
+ * there when it changed; what it cannot load is kept in @h.
+ */
+static void vmx_save_host_state(struct vmx_vcpu *vmx,
+				struct vmx_host_state *h)
+{
+	unsigned long cr3, cr4;
 
-	/* Host state that can change between entries. */
 	cr3 = __read_cr3();
 	if (unlikely(cr3 != vmx->host_cr3)) {
 		vmcs_write(HOST_CR3, cr3);
@@ -1141,25 +1141,31 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 		vmcs_write(HOST_CR4, cr4);
 		vmx->host_cr4 = cr4;
 	}
-	savesegment(fs, fs_sel);
-	savesegment(gs, gs_sel);
-	savesegment(ds, ds_sel);
-	savesegment(es, es_sel);
-	ldt_sel = vmx_read_ldt();
-	rdmsrl(MSR_FS_BASE, fs_base);
-	rdmsrl(MSR_KERNEL_GS_BASE, host_kgs);
-	if (vmx_host_sel(fs_sel) != vmx->host_fs_sel) {
-		vmx->host_fs_sel = vmx_host_sel(fs_sel);
+	savesegment(fs, h->fs_sel);
+	savesegment(gs, h->gs_sel);
+	savesegment(ds, h->ds_sel);
+	savesegment(es, h->es_sel);
+	h->ldt_sel = vmx_read_ldt();
+	rdmsrl(MSR_FS_BASE, h->fs_base);
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	if (vmx_host_sel(h->fs_sel) != vmx->host_fs_sel) {
+		vmx->host_fs_sel = vmx_host_sel(h->fs_sel);
 		vmcs_write(HOST_FS_SELECTOR, vmx->host_fs_sel);
 	}
-	if (vmx_host_sel(gs_sel) != vmx->host_gs_sel) {
-		vmx->host_gs_sel = vmx_host_sel(gs_sel);
+	if (vmx_host_sel(h->gs_sel) != vmx->host_gs_sel) {
+		vmx->host_gs_sel = vmx_host_sel(h->gs_sel);
 		vmcs_write(HOST_GS_SELECTOR, vmx->host_gs_sel);
 	}
-	if (fs_base != vmx->host_fs_base) {
-		vmx->host_fs_base = fs_base;
-		vmcs_write(HOST_FS_BASE, fs_base);
+	if (h->fs_base != vmx->host_fs_base) {
+		vmx->host_fs_base = h->fs_base;
+		vmcs_write(HOST_FS_BASE, h->fs_base);
 	}
+}
+
+/* The guest state the VMCS gets from vcpu and vmx, and the event. */
+static void vmx_load_guest_state(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	/* Before RIP is written: the shadow check compares it. */
 	vmx_prepare_events(vcpu);
@@ -1177,20 +1183,126 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 	}
 
 	vmx_dbg_load(vcpu);
+}
 
-	/* MSRs VMX leaves alone; the guest's go in only when they differ. */
+/* MSRs VMX leaves alone; the guest's go in only when they differ. */
+static void vmx_load_guest_msrs(struct vmx_vcpu *vmx, struct vmx_cpu *vc,
+				struct vmx_host_state *h)
+{
 	vmx_load_guest_msr(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
-	star = vmx->star != vc->star || vmx->lstar != vc->lstar ||
-	       vmx->cstar != vc->cstar || vmx->sfmask != vc->sfmask;
-	if (star) {
+	h->star = vmx->star != vc->star || vmx->lstar != vc->lstar ||
+		  vmx->cstar != vc->cstar || vmx->sfmask != vc->sfmask;
+	if (h->star) {
 		vmx_load_guest_msr(MSR_STAR, vmx->star);
 		vmx_load_guest_msr(MSR_LSTAR, vmx->lstar);
 		vmx_load_guest_msr(MSR_CSTAR, vmx->cstar);
 		vmx_load_guest_msr(MSR_SYSCALL_MASK, vmx->sfmask);
 	}
-	tsc_aux = vmx_caps.rdtscp && vmx->tsc_aux != vc->tsc_aux;
-	if (tsc_aux)
+	h->tsc_aux = vmx_caps.rdtscp && vmx->tsc_aux != vc->tsc_aux;
+	if (h->tsc_aux)
 		vmx_load_guest_msr(MSR_TSC_AUX, vmx->tsc_aux);
+}
+
+/* After the exit: the host's MSRs, segments, LDT, TR limit and GDT. */
+static void vmx_restore_host_state(struct vmx_vcpu *vmx, struct vmx_cpu *vc,
+				   const struct vmx_host_state *h)
+{
+	if (h->tsc_aux)
+		wrmsrl(MSR_TSC_AUX, vc->tsc_aux);
+	if (h->star) {
+		wrmsrl(MSR_STAR, vc->star);
+		wrmsrl(MSR_LSTAR, vc->lstar);
+		wrmsrl(MSR_CSTAR, vc->cstar);
+		wrmsrl(MSR_SYSCALL_MASK, vc->sfmask);
+	}
+	/* SWAPGS in the guest changes it without an exit. */
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
+	if (unlikely(h->ldt_sel || (h->gs_sel & 7))) {
+		vmx_load_ldt(h->ldt_sel);
+		load_gs_index(h->gs_sel);
+	}
+	if (unlikely(h->fs_sel & 7)) {
+		loadsegment(fs, h->fs_sel);
+		wrmsrl(MSR_FS_BASE, h->fs_base);
+	}
+	if (unlikely(h->ds_sel | h->es_sel)) {
+		loadsegment(ds, h->ds_sel);
+		loadsegment(es, h->es_sel);
+	}
+	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	/* The exit set TR's limit to 0x67 and GDTR's to 0xffff. */
+	invalidate_tss_limit();
+	load_fixmap_gdt(smp_processor_id());
+}
+
+/* The guest state vmon keeps outside the VMCS, read back after the exit. */
+static void vmx_save_guest_state(struct vmon_vcpu *vcpu, int r)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (!r && !(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		vmx->launched = true;
+	vmx->inject_info = 0;
+	if (!r) {
+		vcpu->regs[VMON_RSP] = vmcs_read(GUEST_RSP);
+		vcpu->rip = vmcs_read(GUEST_RIP);
+		vcpu->rflags = vmcs_read(GUEST_RFLAGS);
+	}
+	vmx->exit_rip = vcpu->rip;
+}
+
+/*
+ * The part of an exit that must run with IRQs still off, on the CPU the
+ * guest ran on, before the core enables them (KVM's
+ * vmx_handle_exit_irqoff() and vmx_complete_interrupts()): an NMI or a
+ * machine check the exit consumed goes to the host's handler, and the
+ * event whose delivery the exit cut short back to the core
+ * (vmx_complete_events(), vmon_event_vectoring()). The exit table
+ * (vmx_exits.c) finds these done. As in KVM, the host state is back
+ * first.
+ */
+static void vmx_exit_irqoff(struct vmon_vcpu *vcpu)
+{
+	struct vmx_exit_info *e = &to_vmx(vcpu)->exit;
+	u32 type = e->intr_info & INTR_INFO_INTR_TYPE_MASK;
+	bool exc = !e->vmfail && (u16)e->reason == EXIT_REASON_EXCEPTION_NMI &&
+		   (e->intr_info & INTR_INFO_VALID_MASK);
+
+	if (exc && type == INTR_TYPE_NMI_INTR)
+		vmx_vmon_call_nmi(asm_exc_nmi_noist);
+	if (unlikely(!e->vmfail &&
+		     ((u16)e->reason == EXIT_REASON_MCE_DURING_VMENTRY ||
+		      (exc && type == INTR_TYPE_HARD_EXCEPTION &&
+		       (e->intr_info & INTR_INFO_VECTOR_MASK) == MC_VECTOR))))
+		vmon_machine_check();
+	vmx_complete_events(vcpu);
+}
+
+/*
+ * Called with preemption and IRQs off, after vmx_vcpu_load() (vmon.h):
+ * entry preparation, the entry, vmx_exit_irqoff().
+ */
+static void vmx_run(struct vmon_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu_data);
+	struct vmx_host_state host;
+	u64 host_debugctl;
+	int r;
+
+	if (unlikely(vc->current_vmcs != vmx ||
+		     vmx->cpu != smp_processor_id())) {
+		/* VMX went off under us (reboot) or the load failed. */
+		memset(&vmx->exit, 0, sizeof(vmx->exit));
+		vmx->exit.vmfail = true;
+		return;
+	}
+	if (vmx->need_flush)
+		vmx_flush_now(vmx);
+
+	vmx_save_host_state(vmx, &host);
+	vmx_load_guest_state(vcpu);
+	vmx_load_guest_msrs(vmx, vc, &host);
 	/*
 	 * VM exit clears IA32_DEBUGCTL: the host's (bus-lock detection, BTF,
 	 * LBR) goes back right after. Read at every entry, with IRQs off,
@@ -1204,64 +1316,10 @@ static void vmx_run(struct vmon_vcpu *vcpu)
 		update_debugctlmsr(host_debugctl);
 
 	vmx_read_exit_info(vmx, r);
-	/* An NMI that made the guest exit is the host's: run its handler. */
-	if ((u16)vmx->exit.reason == EXIT_REASON_EXCEPTION_NMI &&
-	    (vmx->exit.intr_info & (INTR_INFO_VALID_MASK |
-				    INTR_INFO_INTR_TYPE_MASK)) ==
-	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR) && !r)
-		vmx_vmon_call_nmi(asm_exc_nmi_noist);
-
-	if (tsc_aux)
-		wrmsrl(MSR_TSC_AUX, vc->tsc_aux);
-	if (star) {
-		wrmsrl(MSR_STAR, vc->star);
-		wrmsrl(MSR_LSTAR, vc->lstar);
-		wrmsrl(MSR_CSTAR, vc->cstar);
-		wrmsrl(MSR_SYSCALL_MASK, vc->sfmask);
-	}
-	/* SWAPGS in the guest changes it without an exit. */
-	rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
-	if (unlikely(ldt_sel || (gs_sel & 7))) {
-		vmx_load_ldt(ldt_sel);
-		load_gs_index(gs_sel);
-	}
-	if (unlikely(fs_sel & 7)) {
-		loadsegment(fs, fs_sel);
-		wrmsrl(MSR_FS_BASE, fs_base);
-	}
-	if (unlikely(ds_sel | es_sel)) {
-		loadsegment(ds, ds_sel);
-		loadsegment(es, es_sel);
-	}
-	wrmsrl(MSR_KERNEL_GS_BASE, host_kgs);
-	/* The exit set TR's limit to 0x67 and GDTR's to 0xffff. */
-	invalidate_tss_limit();
-	load_fixmap_gdt(smp_processor_id());
+	vmx_restore_host_state(vmx, vc, &host);
 	vmx_dbg_save(vcpu);
-
-	if (!r && !(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-		vmx->launched = true;
-	vmx->inject_info = 0;
-	if (!r) {
-		vcpu->regs[VMON_RSP] = vmcs_read(GUEST_RSP);
-		vcpu->rip = vmcs_read(GUEST_RIP);
-		vcpu->rflags = vmcs_read(GUEST_RFLAGS);
-	}
-	vmx->exit_rip = vcpu->rip;
-
-	/*
-	 * The host missed a machine check that hit the guest (or the entry):
-	 * hand it to the host's handler while still on this CPU, as KVM does.
-	 */
-	if (unlikely(!r &&
-		     ((u16)vmx->exit.reason == EXIT_REASON_MCE_DURING_VMENTRY ||
-		      ((u16)vmx->exit.reason == EXIT_REASON_EXCEPTION_NMI &&
-		       (vmx->exit.intr_info & INTR_INFO_VECTOR_MASK) ==
-		       MC_VECTOR &&
-		       (vmx->exit.intr_info & INTR_INFO_INTR_TYPE_MASK) ==
-		       INTR_TYPE_HARD_EXCEPTION))))
-		vmon_machine_check();
-	vmx_complete_events(vcpu);
+	vmx_save_guest_state(vcpu, r);
+	vmx_exit_irqoff(vcpu);
 }
 
 /* Exits that are instruction intercepts: the length is valid. */

@@ -3,33 +3,18 @@
  * vmon VT-x backend: VM-exit handlers, one lookup from the basic exit
  * reason to code (vmx_exit_handlers[]). A VMLAUNCH/VMRESUME that failed
  * as an instruction (VMfail) and an entry refused by the guest-state
- * checks (exit reason bit 31) are checked first. Each handler returns as
- * ops->handle_exit does: > 0 re-enter, 0 exit to userspace with kvm_run
- * filled, < 0 errno. The exit information was read by vmx_run() while
- * still on the CPU the guest ran on (struct vmx_exit_info).
+ * checks (exit reason bit 31) are checked first, as in KVM. Every
+ * handler follows the exit-handler convention (vmon_exit_fn,
+ * core/vmon.h); the core's common ones sit in the table directly. The
+ * exit information was read, the host's NMI and #MC taken and the event
+ * the exit cut short handed back by vmx_exit_irqoff() (vmx.c), still on
+ * the CPU the guest ran on with IRQs off (struct vmx_exit_info).
  */
 #include <linux/kvm_host.h>
 #include <asm/debugreg.h>
 #include <asm/vmx.h>
 #include "vmon.h"
 #include "vmx.h"
-
-static int vmx_skip(struct vmon_vcpu *vcpu)
-{
-	return vmon_skip_insn(vcpu) ? 0 : 1;
-}
-
-/* INTR, NMI, #MC, INIT: the host handled it in vmx_run() or at IRQ on. */
-static int vmx_exit_host_event(struct vmon_vcpu *vcpu)
-{
-	return 1;
-}
-
-static int vmx_exit_ud(struct vmon_vcpu *vcpu)
-{
-	vmon_queue_exception(vcpu, UD_VECTOR, false, 0);
-	return 1;
-}
 
 static int vmx_exit_unexpected(struct vmon_vcpu *vcpu)
 {
@@ -69,8 +54,6 @@ static int vmx_exit_db(struct vmon_vcpu *vcpu)
 		vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
 			   vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 	}
-	/* The CPU clears GD on entering the handler; injection does not. */
-	vmcs_write(GUEST_DR7, vmcs_read(GUEST_DR7) & ~DR7_GD);
 	vmx_vmcs_put(vcpu);
 	vmon_queue_db(vcpu, vmx->exit.qual);
 	return 1;
@@ -103,17 +86,6 @@ static int vmx_exit_exception_nmi(struct vmon_vcpu *vcpu)
 }
 
 /*
- * The guest triple-faulted. Unlike SVM's VMCB after a shutdown intercept,
- * the VMCS stays defined: kvm_intel reports KVM_EXIT_SHUTDOWN and leaves
- * the state as it was, and so does vmon (userspace resets the vCPU if it
- * wants to).
- */
-static int vmx_exit_triple_fault(struct vmon_vcpu *vcpu)
-{
-	return vmon_exit_shutdown(vcpu);
-}
-
-/*
  * RDPMC must not read the host's counters. vmon offers no PMU (CPUID
  * leaf 0xA is hidden), so every counter index is invalid: #GP.
  */
@@ -121,37 +93,6 @@ static int vmx_exit_rdpmc(struct vmon_vcpu *vcpu)
 {
 	vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 	return 1;
-}
-
-/* INVD/WBINVD would drop or flush the host's caches: no-ops (as KVM). */
-static int vmx_exit_nop(struct vmon_vcpu *vcpu)
-{
-	return vmx_skip(vcpu);
-}
-
-static int vmx_exit_cpuid(struct vmon_vcpu *vcpu)
-{
-	return vmon_emulate_cpuid(vcpu);
-}
-
-static int vmx_exit_hlt(struct vmon_vcpu *vcpu)
-{
-	return vmon_skip_insn(vcpu) ? 0 : vmon_exit_hlt(vcpu);
-}
-
-static int vmx_exit_xsetbv(struct vmon_vcpu *vcpu)
-{
-	return vmon_emulate_xsetbv(vcpu);
-}
-
-static int vmx_exit_rdmsr(struct vmon_vcpu *vcpu)
-{
-	return vmon_emulate_rdmsr(vcpu);
-}
-
-static int vmx_exit_wrmsr(struct vmon_vcpu *vcpu)
-{
-	return vmon_emulate_wrmsr(vcpu);
 }
 
 /*
@@ -238,7 +179,7 @@ static int vmx_exit_cr(struct vmon_vcpu *vcpu)
 			 * The core decides: the in-kernel LAPIC's TPR, or
 			 * KVM_EXIT_SET_TPR (RIP past the MOV) without one.
 			 */
-			r = vmx_skip(vcpu);
+			r = vmon_skip_emulated_insn(vcpu);
 			old = vmx->cr8;
 			vmx->cr8 = val;
 			return r > 0 ? vmon_guest_set_cr8(vcpu, old, val) : r;
@@ -263,14 +204,15 @@ static int vmx_exit_cr(struct vmon_vcpu *vcpu)
 		vmon_queue_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
-	return vmx_skip(vcpu);
+	return vmon_skip_emulated_insn(vcpu);
 }
 
 /*
  * MOV to/from DR0-7, intercepted only until the guest's first one: the
  * guest's set goes into the hardware and the instruction runs again
  * there (debugreg.c). The exit comes before DR7.GD's #DB, which is
- * raised here (and before the CPL check, kept here too, as in KVM).
+ * raised here (and before the CPL check, kept here too, as in KVM); its
+ * injection clears GD (vmon_dbg_load()).
  */
 static int vmx_exit_dr(struct vmon_vcpu *vcpu)
 {
@@ -282,8 +224,6 @@ static int vmx_exit_dr(struct vmon_vcpu *vcpu)
 	}
 	vmx_vmcs_get(vcpu);
 	dr7 = vmcs_read(GUEST_DR7);
-	if (dr7 & DR7_GD)
-		vmcs_write(GUEST_DR7, dr7 & ~DR7_GD);
 	vmx_vmcs_put(vcpu);
 	if (dr7 & DR7_GD) {
 		vmon_queue_db(vcpu, DR6_BD);
@@ -385,53 +325,53 @@ static int vmx_exit_task_switch(struct vmon_vcpu *vcpu)
  */
 #define VMX_EXIT_REASON_GETSEC	11	/* not in 6.1's uapi/asm/vmx.h */
 
-static int vmx_exit_getsec(struct vmon_vcpu *vcpu)
-{
-	return vmx_exit_ud(vcpu);
-}
-
-typedef int (*vmx_exit_fn)(struct vmon_vcpu *vcpu);
-
-static int (*const vmx_exit_handlers[])(struct vmon_vcpu *) = {
+/*
+ * The guest triple-faulted. Unlike SVM's VMCB after a shutdown intercept,
+ * the VMCS stays defined: kvm_intel reports KVM_EXIT_SHUTDOWN and leaves
+ * the state as it was, and so does vmon (userspace resets the vCPU if it
+ * wants to). INVD/WBINVD would drop or flush the host's caches: no-ops
+ * (as KVM).
+ */
+static const vmon_exit_fn vmx_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]		= vmx_exit_exception_nmi,
-	[EXIT_REASON_EXTERNAL_INTERRUPT]	= vmx_exit_host_event,
-	[EXIT_REASON_TRIPLE_FAULT]		= vmx_exit_triple_fault,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= vmon_exit_host_event,
+	[EXIT_REASON_TRIPLE_FAULT]		= vmon_exit_shutdown,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= vmx_exit_irq_window,
 	[EXIT_REASON_NMI_WINDOW]		= vmx_exit_nmi_window,
-	[EXIT_REASON_INIT_SIGNAL]		= vmx_exit_host_event,
+	[EXIT_REASON_INIT_SIGNAL]		= vmon_exit_host_event,
 	[EXIT_REASON_TASK_SWITCH]		= vmx_exit_task_switch,
-	[EXIT_REASON_CPUID]			= vmx_exit_cpuid,
-	[VMX_EXIT_REASON_GETSEC]		= vmx_exit_getsec,
-	[EXIT_REASON_HLT]			= vmx_exit_hlt,
-	[EXIT_REASON_INVD]			= vmx_exit_nop,
+	[EXIT_REASON_CPUID]			= vmon_emulate_cpuid,
+	[VMX_EXIT_REASON_GETSEC]		= vmon_exit_ud,
+	[EXIT_REASON_HLT]			= vmon_emulate_hlt,
+	[EXIT_REASON_INVD]			= vmon_skip_emulated_insn,
 	[EXIT_REASON_RDPMC]			= vmx_exit_rdpmc,
 	/* No nested VMX, no hypercall ABI: as on a CPU without VMX. */
-	[EXIT_REASON_VMCALL]			= vmx_exit_ud,
-	[EXIT_REASON_VMCLEAR]			= vmx_exit_ud,
-	[EXIT_REASON_VMLAUNCH]			= vmx_exit_ud,
-	[EXIT_REASON_VMPTRLD]			= vmx_exit_ud,
-	[EXIT_REASON_VMPTRST]			= vmx_exit_ud,
-	[EXIT_REASON_VMREAD]			= vmx_exit_ud,
-	[EXIT_REASON_VMRESUME]			= vmx_exit_ud,
-	[EXIT_REASON_VMWRITE]			= vmx_exit_ud,
-	[EXIT_REASON_VMOFF]			= vmx_exit_ud,
-	[EXIT_REASON_VMON]			= vmx_exit_ud,
+	[EXIT_REASON_VMCALL]			= vmon_exit_ud,
+	[EXIT_REASON_VMCLEAR]			= vmon_exit_ud,
+	[EXIT_REASON_VMLAUNCH]			= vmon_exit_ud,
+	[EXIT_REASON_VMPTRLD]			= vmon_exit_ud,
+	[EXIT_REASON_VMPTRST]			= vmon_exit_ud,
+	[EXIT_REASON_VMREAD]			= vmon_exit_ud,
+	[EXIT_REASON_VMRESUME]			= vmon_exit_ud,
+	[EXIT_REASON_VMWRITE]			= vmon_exit_ud,
+	[EXIT_REASON_VMOFF]			= vmon_exit_ud,
+	[EXIT_REASON_VMON]			= vmon_exit_ud,
 	[EXIT_REASON_CR_ACCESS]			= vmx_exit_cr,
 	[EXIT_REASON_DR_ACCESS]			= vmx_exit_dr,
 	[EXIT_REASON_IO_INSTRUCTION]		= vmx_exit_io,
-	[EXIT_REASON_MSR_READ]			= vmx_exit_rdmsr,
-	[EXIT_REASON_MSR_WRITE]			= vmx_exit_wrmsr,
+	[EXIT_REASON_MSR_READ]			= vmon_emulate_rdmsr,
+	[EXIT_REASON_MSR_WRITE]			= vmon_emulate_wrmsr,
 	/* CPUID hides MONITOR/MWAIT: #UD, as on a CPU without them. */
-	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmx_exit_ud,
-	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmx_exit_ud,
-	[EXIT_REASON_MCE_DURING_VMENTRY]	= vmx_exit_host_event,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmon_exit_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmon_exit_ud,
+	[EXIT_REASON_MCE_DURING_VMENTRY]	= vmon_exit_host_event,
 	[EXIT_REASON_EPT_VIOLATION]		= vmx_exit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= vmx_exit_ept_misconfig,
-	[EXIT_REASON_INVEPT]			= vmx_exit_ud,
-	[EXIT_REASON_INVVPID]			= vmx_exit_ud,
-	[EXIT_REASON_WBINVD]			= vmx_exit_nop,
-	[EXIT_REASON_XSETBV]			= vmx_exit_xsetbv,
-	[EXIT_REASON_VMFUNC]			= vmx_exit_ud,
+	[EXIT_REASON_INVEPT]			= vmon_exit_ud,
+	[EXIT_REASON_INVVPID]			= vmon_exit_ud,
+	[EXIT_REASON_WBINVD]			= vmon_skip_emulated_insn,
+	[EXIT_REASON_XSETBV]			= vmon_emulate_xsetbv,
+	[EXIT_REASON_VMFUNC]			= vmon_exit_ud,
 };
 
 /*
@@ -452,14 +392,13 @@ int vmx_handle_exit(struct vmon_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 reason = vmx->exit.reason;
-	vmx_exit_fn fn = NULL;
+	vmon_exit_fn fn = NULL;
 
 	if (unlikely(vmx->exit.vmfail))
 		return vmx_exit_vmfail(vcpu);
-	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
-		/* #MC during entry was handled by the host in vmx_run(). */
-		if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY)
-			return 1;
+	/* #MC during entry: the host took it (vmx_exit_irqoff); see the table. */
+	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY) &&
+	    (u16)reason != EXIT_REASON_MCE_DURING_VMENTRY) {
 		vmx_dump_guest_state(vcpu, (u16)reason == EXIT_REASON_INVALID_STATE ?
 				     "invalid guest state" :
 				     "VM entry failed");

@@ -73,41 +73,35 @@ static void vmx_write_efer_hw(struct vmx_vcpu *vmx)
 
 static bool vmx_pae_paging(struct vmx_vcpu *vmx)
 {
-	return (vmx->cr0 & X86_CR0_PG) && (vmx->cr4 & X86_CR4_PAE) &&
-	       !(vmx->efer & EFER_LMA);
+	return vmon_pae_paging(vmx->cr0, vmx->cr4, vmx->efer);
+}
+
+/* vcpu->pdptrs into the VMCS: with EPT, PAE paging runs on these. */
+static void vmx_write_pdptrs(struct vmon_vcpu *vcpu)
+{
+	vmx_vmcs_get(vcpu);
+	vmcs_write(GUEST_PDPTR0, vcpu->pdptrs[0]);
+	vmcs_write(GUEST_PDPTR1, vcpu->pdptrs[1]);
+	vmcs_write(GUEST_PDPTR2, vcpu->pdptrs[2]);
+	vmcs_write(GUEST_PDPTR3, vcpu->pdptrs[3]);
+	vmx_vmcs_put(vcpu);
 }
 
 /*
- * With EPT, entering PAE paging takes the four PDPTEs from the VMCS, not
- * from memory: whenever vmon (not the guest) switches CR0/CR3/CR4 into PAE
- * paging, they are read here. Returns -EINVAL for a reserved bit (#GP).
+ * In PAE paging, the PDPTEs at the current CR3 (the rule and the read:
+ * vmon_load_pdptrs()) into the VMCS: every CR0/CR3/CR4 write vmon
+ * emulates that loads them, and KVM_SET_SREGS. -EINVAL for #GP.
  */
 int vmx_load_pdptrs(struct vmon_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u64 pdpte[4], rsvd, cr3;
-	int i, idx, r;
 
 	vmx->pdptrs_dirty = false;
 	if (!vmx_pae_paging(vmx))
 		return 0;
-	cr3 = vmx_get_cr(vcpu, 3);
-	idx = srcu_read_lock(&vcpu->vm->srcu);
-	r = vmon_read_guest(vcpu->vm, cr3 & 0xffffffe0ULL, pdpte,
-			    sizeof(pdpte));
-	srcu_read_unlock(&vcpu->vm->srcu, idx);
-	if (r)
+	if (!vmon_load_pdptrs(vcpu, vmx_get_cr(vcpu, 3)))
 		return -EINVAL;
-	rsvd = GENMASK_ULL(63, vmon_guest_maxphyaddr(vcpu)) | 0x1e6;
-	for (i = 0; i < 4; i++)
-		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
-			return -EINVAL;
-	vmx_vmcs_get(vcpu);
-	vmcs_write(GUEST_PDPTR0, pdpte[0]);
-	vmcs_write(GUEST_PDPTR1, pdpte[1]);
-	vmcs_write(GUEST_PDPTR2, pdpte[2]);
-	vmcs_write(GUEST_PDPTR3, pdpte[3]);
-	vmx_vmcs_put(vcpu);
+	vmx_write_pdptrs(vcpu);
 	return 0;
 }
 
@@ -150,7 +144,7 @@ int vmx_set_cr0(struct vmon_vcpu *vcpu, u64 cr0)
 		else
 			vmx->efer &= ~EFER_LMA;
 	}
-	if (vmx_pae_paging(vmx) && ((cr0 ^ old) & X86_CR0_PG) &&
+	if (vmon_cr0_loads_pdptrs(old, cr0, vmx->cr4, vmx->efer) &&
 	    vmx_load_pdptrs(vcpu)) {
 		vmx->cr0 = old;
 		vmx->efer = (vmx->efer & ~EFER_LMA) |
@@ -177,14 +171,10 @@ int vmx_set_cr4(struct vmon_vcpu *vcpu, u64 cr4)
 	if ((cr4 & ~vmx_caps.cr4_fixed1) ||
 	    !vmon_cr4_write_ok(vcpu, old, cr4, vmx->efer, vmx_get_cr(vcpu, 3)))
 		return -EINVAL;
+	/* vmon_cr4_write_ok() read and checked the PDPTEs it loads. */
+	if (vmon_cr4_loads_pdptrs(vmx->cr0, vmx->efer, old, cr4))
+		vmx_write_pdptrs(vcpu);
 	vmx->cr4 = cr4;
-	if (vmx_pae_paging(vmx) &&
-	    ((cr4 ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE |
-			    X86_CR4_SMEP)) &&
-	    vmx_load_pdptrs(vcpu)) {
-		vmx->cr4 = old;
-		return -EINVAL;
-	}
 	vmx_vmcs_get(vcpu);
 	vmx_write_cr4_hw(vmx);
 	vmx_vmcs_put(vcpu);
