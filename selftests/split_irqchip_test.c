@@ -14,7 +14,6 @@
  */
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -544,23 +543,6 @@ static void guest_tpr(void)
 	GUEST_DONE();
 }
 
-/* KVM on Intel with flexpriority: the CPU itself serves TPR accesses. */
-static bool kvm_tpr_virtualized(void)
-{
-	char c = 'N';
-	FILE *f;
-
-	if (!vt_dev_is_kvm() || !vt_host_is_intel())
-		return false;
-	f = fopen("/sys/module/kvm_intel/parameters/flexpriority", "r");
-	if (f) {
-		if (fread(&c, 1, 1, f) != 1)
-			c = 'N';
-		fclose(f);
-	}
-	return c == 'Y';
-}
-
 static void expect_tpr_exit(struct __test_metadata *_metadata,
 			    struct vt_vcpu *vcpu, void *rip, bool write)
 {
@@ -593,15 +575,9 @@ TEST(tpr_access_reporting)
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(0, vcpu_run_sync(vcpu));
 	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_TPR_ACCESS_REPORTING, &on));
-	if (kvm_tpr_virtualized()) {
-		/* The TPR shadow takes them: KVM never sees the accesses. */
-		EXPECT_EQ(0x20, vcpu_run_sync(vcpu));
-		TH_LOG("kvm_intel with flexpriority virtualizes the TPR: no reports");
-	} else {
-		expect_tpr_exit(_metadata, vcpu, tpr_write_insn, true);
-		expect_tpr_exit(_metadata, vcpu, tpr_read_insn, false);
-		EXPECT_EQ(0x20, vcpu_run_sync(vcpu));
-	}
+	expect_tpr_exit(_metadata, vcpu, tpr_write_insn, true);
+	expect_tpr_exit(_metadata, vcpu, tpr_read_insn, false);
+	EXPECT_EQ(0x20, vcpu_run_sync(vcpu));
 	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_TPR_ACCESS_REPORTING, &off));
 	EXPECT_EQ(0x10, vcpu_run_sync(vcpu));
 	vcpu_run_done(vcpu);
