@@ -41,6 +41,15 @@ long vmon_vm_enable_cap(struct vmon_vm *vm, unsigned long arg)
 		return 0;
 	case KVM_CAP_MAX_VCPU_ID:
 		return vmon_cap_max_vcpu_id(vm, cap.args[0]);
+	case KVM_CAP_SPLIT_IRQCHIP:
+		/* args[0]: GSIs reserved for the userspace IOAPIC's routes. */
+		return vmon_vm_enable_split_irqchip(vm, cap.args[0]);
+	case KVM_CAP_X2APIC_API:
+		if (cap.args[0] & ~(u64)VMON_X2APIC_API_FLAGS)
+			return -EINVAL;
+		/* Each flag only switches on, as in KVM; no vCPU check. */
+		WRITE_ONCE(vm->x2apic_api, vm->x2apic_api | cap.args[0]);
+		return 0;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		/* INITIALLY_SET only together with MANUAL_PROTECT_ENABLE. */
 		if (cap.args[0] & ~(u64)((cap.args[0] &

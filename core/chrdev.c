@@ -82,7 +82,10 @@ long vmon_check_extension(struct vmon_vm *vm, long ext)
 	case KVM_CAP_ENABLE_CAP_VM:
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_SPLIT_IRQCHIP:
 		return 1;
+	case KVM_CAP_X2APIC_API:
+		return VMON_X2APIC_API_FLAGS;
 	case KVM_CAP_SYNC_REGS:
 		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_IRQ_ROUTING:

@@ -570,6 +570,7 @@ int vmon_emulate_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool exec)
 		return vmon_emulation_failed(vcpu, bytes, n, gpa);
 
 	vcpu->mmio.gpa = gpa;
+	vcpu->mmio.insn_rip = vcpu->rip;
 	vcpu->mmio.next_rip = vmon_rip_advance(vcpu->rip, insn->len, mode);
 
 	switch (insn->kind) {

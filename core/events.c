@@ -143,7 +143,13 @@ void vmon_event_vectoring(struct vmon_vcpu *vcpu, const struct vmon_event *ev)
 
 void vmon_events_reset(struct vmon_vcpu *vcpu)
 {
+	bool extint = vcpu->ev.extint_pending;
+	u8 extint_vector = vcpu->ev.extint_vector;
+
 	memset(&vcpu->ev, 0, sizeof(vcpu->ev));
+	/* KVM keeps a KVM_INTERRUPT vector across INIT (set at creation only). */
+	vcpu->ev.extint_pending = extint;
+	vcpu->ev.extint_vector = extint_vector;
 	atomic_set(&vcpu->nmi_queued, 0);
 	clear_bit(VMON_REQ_TRIPLE_FAULT, &vcpu->requests);
 }
@@ -165,29 +171,68 @@ static bool vmon_event_in_flight(struct vmon_vcpu *vcpu)
 	       vcpu->ev.irq_injected;
 }
 
+/*
+ * An ExtINT the LAPIC's LINT0 takes now (KVM's kvm_cpu_has_extint): from
+ * the in-kernel PIC on the vCPU with id 0, or with the split irqchip a
+ * KVM_INTERRUPT vector on any vCPU.
+ */
+static bool vmon_extint_pending(struct vmon_vcpu *vcpu)
+{
+	if (!vcpu->lapic || !vmon_lapic_accept_extint(vcpu))
+		return false;
+	if (vmon_irqchip_split(vcpu->vm))
+		return vcpu->ev.extint_pending;
+	return vcpu->vcpu_id == 0 && vmon_pic_has_irq(vcpu->vm);
+}
+
 /* The in-kernel interrupt controllers' next vector, without taking it. */
 static bool vmon_kernel_irq_pending(struct vmon_vcpu *vcpu)
 {
 	if (!vcpu->lapic)
 		return false;
-	if (vmon_lapic_pending_vector(vcpu) >= 0)
-		return true;
-	return vcpu->vcpu_id == 0 && vmon_lapic_accept_extint(vcpu) &&
-	       vmon_pic_has_irq(vcpu->vm);
+	return vmon_lapic_pending_vector(vcpu) >= 0 || vmon_extint_pending(vcpu);
 }
 
-/* INTA: take the vector from the LAPIC, else from the PIC. */
+/*
+ * INTA: take the vector from the LAPIC, else from the PIC. With the split
+ * irqchip KVM's order: the ExtINT first, then the LAPIC.
+ */
 static int vmon_kernel_irq_ack(struct vmon_vcpu *vcpu)
 {
-	int v = vmon_lapic_pending_vector(vcpu);
+	int v;
 
+	if (vmon_irqchip_split(vcpu->vm) && vmon_extint_pending(vcpu)) {
+		vcpu->ev.extint_pending = false;
+		return vcpu->ev.extint_vector;
+	}
+	v = vmon_lapic_pending_vector(vcpu);
 	if (v >= 0) {
 		vmon_lapic_ack(vcpu, v);
 		return v;
 	}
-	if (vcpu->vcpu_id == 0 && vmon_lapic_accept_extint(vcpu))
+	if (vmon_extint_pending(vcpu))
 		return vmon_pic_read_irq(vcpu->vm);
 	return -1;
+}
+
+/*
+ * Userspace injects interrupts (KVM_INTERRUPT, KVM_EXIT_IRQ_WINDOW_OPEN)
+ * without an irqchip and with the split one: KVM's "no PIC in kernel".
+ */
+static bool vmon_user_pic(struct vmon_vcpu *vcpu)
+{
+	return !vcpu->lapic || vmon_irqchip_split(vcpu->vm);
+}
+
+/*
+ * KVM's kvm_cpu_accept_dm_intr: room for a KVM_INTERRUPT vector, and a
+ * LAPIC (if any) whose LINT0 would take it.
+ */
+static bool vmon_accept_dm_intr(struct vmon_vcpu *vcpu)
+{
+	if (!vcpu->lapic)
+		return true;
+	return !vmon_extint_pending(vcpu) && vmon_lapic_accept_extint(vcpu);
 }
 
 /*
@@ -196,7 +241,7 @@ static int vmon_kernel_irq_ack(struct vmon_vcpu *vcpu)
  */
 static bool vmon_ready_for_interrupt(struct vmon_vcpu *vcpu)
 {
-	return vmon_ops->interrupt_allowed(vcpu) &&
+	return vmon_ops->interrupt_allowed(vcpu) && vmon_accept_dm_intr(vcpu) &&
 	       !vmon_event_in_flight(vcpu) && !vcpu->ev.exc_pending;
 }
 
@@ -377,9 +422,21 @@ int vmon_events_prepare(struct vmon_vcpu *vcpu)
 
 	for (;;) {
 		vmon_process_requests(vcpu);
+		/* KVM's order: the TPR report, the shutdown, the IOAPIC EOI. */
+		if (test_and_clear_bit(VMON_REQ_TPR_ACCESS, &vcpu->requests)) {
+			run->exit_reason = KVM_EXIT_TPR_ACCESS;
+			run->tpr_access.rip = vcpu->tpr_access.rip;
+			run->tpr_access.is_write = vcpu->tpr_access.is_write;
+			return 0;
+		}
 		if (test_and_clear_bit(VMON_REQ_TRIPLE_FAULT,
 				       &vcpu->requests))
 			return vmon_exit_shutdown(vcpu);
+		if (test_and_clear_bit(VMON_REQ_IOAPIC_EOI, &vcpu->requests)) {
+			run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+			run->eoi.vector = vcpu->ioapic_eoi_vector;
+			return 0;
+		}
 		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
 			break;
 		if (!vcpu->lapic) {
@@ -425,7 +482,7 @@ int vmon_events_prepare(struct vmon_vcpu *vcpu)
 	if (vcpu->ev.nmi_pending)
 		vmon_ops->enable_nmi_window(vcpu);
 	if (vmon_kernel_irq_pending(vcpu) ||
-	    (!vcpu->lapic && run->request_interrupt_window))
+	    (vmon_user_pic(vcpu) && run->request_interrupt_window))
 		vmon_ops->enable_irq_window(vcpu);
 	return 1;
 }
@@ -437,7 +494,7 @@ int vmon_events_prepare(struct vmon_vcpu *vcpu)
  */
 int vmon_events_after_exit(struct vmon_vcpu *vcpu)
 {
-	if (!vcpu->lapic && vcpu->run->request_interrupt_window &&
+	if (vmon_user_pic(vcpu) && vcpu->run->request_interrupt_window &&
 	    vmon_ready_for_interrupt(vcpu)) {
 		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 		vcpu->stat.irq_window_exits++;
@@ -451,8 +508,8 @@ void vmon_events_save_run(struct vmon_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = vcpu->lapic ?
-		vmon_irqchip_in_kernel(vcpu->vm) :
+	/* With the in-kernel PIC always 1, as KVM (pic_in_kernel). */
+	run->ready_for_interrupt_injection = !vmon_user_pic(vcpu) ||
 		vmon_ready_for_interrupt(vcpu);
 }
 
@@ -501,7 +558,19 @@ long vmon_vcpu_interrupt(struct vmon_vcpu *vcpu, unsigned long arg)
 		return -EFAULT;
 	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
-	/* With the in-kernel PIC the interrupt lines are the kernel's. */
+	/*
+	 * Split irqchip: the vector waits for this vCPU's LINT0 (ExtINT),
+	 * one at a time (KVM's pending_external_vector). With the in-kernel
+	 * PIC the interrupt lines are the kernel's.
+	 */
+	if (vmon_irqchip_split(vcpu->vm)) {
+		if (vcpu->ev.extint_pending)
+			return -EEXIST;
+		vcpu->ev.extint_pending = true;
+		vcpu->ev.extint_vector = irq.irq;
+		set_bit(VMON_REQ_EVENT, &vcpu->requests);
+		return 0;
+	}
 	if (vmon_irqchip_in_kernel(vcpu->vm))
 		return -ENXIO;
 	/*

@@ -390,6 +390,8 @@ static const struct vmon_ioctl_desc vmon_vcpu_ioctls[] = {
 	VMON_IOCTL(KVM_SET_LAPIC, vmon_vcpu_set_lapic, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_SET_VAPIC_ADDR, vmon_vcpu_set_vapic_addr,
 		   VMON_LOCK_VCPU),
+	VMON_IOCTL(KVM_TPR_ACCESS_REPORTING, vmon_vcpu_tpr_access_reporting,
+		   VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_X86_SETUP_MCE, vmon_vcpu_setup_mce, VMON_LOCK_VCPU),
 	VMON_IOCTL(KVM_X86_SET_MCE, vmon_vcpu_set_mce, VMON_LOCK_VCPU),
 	VMON_IOCTL(VMON_GET_VCPU_STATS, vmon_vcpu_get_stats, VMON_LOCK_VCPU),

@@ -51,6 +51,9 @@ enum vmon_msr_result {
 #include "devices.h"
 #include "msr_kvm.h"
 
+/* KVM_CAP_X2APIC_API: the flags KVM 6.1 offers, all implemented. */
+#define VMON_X2APIC_API_FLAGS	(KVM_X2APIC_API_USE_32BIT_IDS | \
+				 KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
 #define VMON_MAX_VCPUS		1024
 #define VMON_MAX_VCPU_ID	4096
 #define VMON_MAX_MEMSLOTS	512	/* KVM_USER_MEM_SLOTS-like */
@@ -395,6 +398,8 @@ struct vmon_vm {
 	bool platform_info_hidden;		/* (l) write, (a) read */
 	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 argument (KVM_DIRTY_LOG_*). */
 	u64 manual_dirty_log_protect;		/* (l) write, (a) read */
+	/* KVM_CAP_X2APIC_API flags enabled so far (never cleared, as KVM). */
+	u32 x2apic_api;				/* (l) write, (a) read */
 	/*
 	 * The device models' per-VM state (dev/, opaque to the core):
 	 * created by KVM_CREATE_IRQCHIP or the first KVM_IOEVENTFD, so it
@@ -484,6 +489,7 @@ struct vmon_vcpu {
 	enum vmon_pending pending;		/* (v) */
 	struct {
 		struct vmon_mmio_insn insn;	/* the decoded access */
+		u64 insn_rip;			/* the instruction's RIP */
 		u64 gpa;			/* where it went */
 		u64 next_rip;
 		u64 dst_gpa;			/* MOVS: the destination */
@@ -523,14 +529,26 @@ struct vmon_vcpu {
 		u8 soft_len;
 		bool nmi_injected;
 		u8 nmi_pending;			/* 0-2, as KVM */
-		bool uirq_pending;		/* KVM_INTERRUPT, no irqchip */
-		u8 uirq_vector;
+		/*
+		 * Split irqchip: a KVM_INTERRUPT vector waiting for LINT0
+		 * (KVM's pending_external_vector).
+		 */
+		bool extint_pending;
+		u8 extint_vector;
 	} ev;					/* (v) */
 	atomic_t nmi_queued;			/* (a) NMIs not yet counted */
 	unsigned long requests;			/* (a) VMON_REQ_* bits */
 	u8 sipi_vector;				/* (a) with VMON_REQ_SIPI */
 	wait_queue_head_t wq;			/* (a) halted vCPU sleeps */
 	struct vmon_lapic *lapic;		/* (o) in-kernel LAPIC or NULL */
+	/* Split irqchip: the vector of VMON_REQ_IOAPIC_EOI. */
+	u8 ioapic_eoi_vector;			/* (v) */
+	/* KVM_TPR_ACCESS_REPORTING; the access of VMON_REQ_TPR_ACCESS. */
+	struct {
+		bool enabled;
+		bool is_write;
+		u64 rip;
+	} tpr_access;				/* (v) */
 
 	u32 halt_poll_ns;			/* (v) adaptive poll window */
 
@@ -554,6 +572,8 @@ enum {
 	VMON_REQ_INIT,		/* INIT signal */
 	VMON_REQ_SIPI,		/* startup IPI, vector in sipi_vector */
 	VMON_REQ_TRIPLE_FAULT,	/* shutdown: KVM_EXIT_SHUTDOWN */
+	VMON_REQ_IOAPIC_EOI,	/* split irqchip: KVM_EXIT_IOAPIC_EOI */
+	VMON_REQ_TPR_ACCESS,	/* KVM_EXIT_TPR_ACCESS */
 };
 
 /* Core event services (events.c). */

@@ -26,7 +26,9 @@
  *
  * The 8259 pair reaches the CPU through LINT0 of the vCPU with id 0
  * (ExtINT): vmon_lapic_accept_extint() says whether that LAPIC takes it,
- * vmon_pic_read_irq() is the INTA cycle.
+ * vmon_pic_read_irq() is the INTA cycle. With the split irqchip the PIC
+ * is userspace's: KVM_INTERRUPT leaves its vector pending on the vCPU
+ * until LINT0 takes it (events.c).
  *
  * Context rules, for everything declared here:
  *  - "source side" functions may be called from any context: another vCPU's
@@ -128,6 +130,11 @@ long vmon_vcpu_get_lapic(struct vmon_vcpu *vcpu, unsigned long arg);
 long vmon_vcpu_set_lapic(struct vmon_vcpu *vcpu, unsigned long arg);
 /* KVM_SET_VAPIC_ADDR: 0 only (no TPR mirror page; KVM_CAP_VAPIC is 0). */
 long vmon_vcpu_set_vapic_addr(struct vmon_vcpu *vcpu, unsigned long arg);
+/*
+ * KVM_TPR_ACCESS_REPORTING: sets vcpu->tpr_access.enabled; the LAPIC then
+ * raises VMON_REQ_TPR_ACCESS on each guest TPR register access.
+ */
+long vmon_vcpu_tpr_access_reporting(struct vmon_vcpu *vcpu, unsigned long arg);
 
 /* ---------------------------------------------------------------- */
 /* IOAPIC, PICs, routing, irqfd, I/O bus (ioapic.c, pic.c, irq.c,    */
@@ -139,6 +146,12 @@ long vmon_vcpu_set_vapic_addr(struct vmon_vcpu *vcpu, unsigned long arg);
  * ENXIO without an irqchip where KVM does.
  */
 long vmon_vm_create_irqchip(struct vmon_vm *vm, unsigned long arg);
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP), vm->lock held: in-kernel LAPICs
+ * only, @nr_reserved GSIs for the userspace IOAPIC's MSI routes. EINVAL
+ * for more than VMON_MAX_IRQ_ROUTES, EEXIST with an irqchip or a vCPU.
+ */
+long vmon_vm_enable_split_irqchip(struct vmon_vm *vm, u64 nr_reserved);
 long vmon_vm_irq_line(struct vmon_vm *vm, unsigned long arg);
 long vmon_vm_irq_line_status(struct vmon_vm *vm, unsigned long arg);
 long vmon_vm_get_irqchip(struct vmon_vm *vm, unsigned long arg);
@@ -160,8 +173,14 @@ long vmon_vm_set_pit2(struct vmon_vm *vm, unsigned long arg);
 long vmon_vm_reinject_control(struct vmon_vm *vm, unsigned long arg);
 /* VM teardown, before the vCPUs are freed. */
 void vmon_irqchip_destroy(struct vmon_vm *vm);
-/* True once KVM_CREATE_IRQCHIP succeeded (acquire). */
+/* True once KVM_CREATE_IRQCHIP or the split irqchip succeeded (acquire). */
 bool vmon_irqchip_in_kernel(struct vmon_vm *vm);
+/*
+ * True with the split irqchip: no in-kernel PIC or IOAPIC; ExtINT comes
+ * from KVM_INTERRUPT into any LAPIC (vcpu->ev.extint_*), and the EOI of
+ * an IOAPIC vector exits (VMON_REQ_IOAPIC_EOI, vcpu->ioapic_eoi_vector).
+ */
+bool vmon_irqchip_split(struct vmon_vm *vm);
 
 /*
  * vCPU side: port I/O and MMIO that the kernel handles itself (PIC ports,

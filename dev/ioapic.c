@@ -137,7 +137,7 @@ void vmon_ioapic_eoi(struct vmon_vm *vm, u8 vector)
 	unsigned long flags;
 	int pin;
 
-	if (!irq)
+	if (!irq || !irq->ioapic)
 		return;
 	io = irq->ioapic;
 	spin_lock_irqsave(&io->lock, flags);
@@ -175,7 +175,7 @@ void vmon_ioapic_eoi_edge(struct vmon_vm *vm, u8 vector)
 	int pin;
 
 	/* Pairs with the release in pit_create(). */
-	if (!irq || !smp_load_acquire(&irq->pit))
+	if (!irq || !irq->ioapic || !smp_load_acquire(&irq->pit))
 		return;
 	for (pin = 0; pin < VMON_IOAPIC_PINS; pin++) {
 		u64 rte = READ_ONCE(irq->ioapic->rte[pin]);

@@ -27,7 +27,8 @@ bool vmon_kernel_pio(struct vmon_vcpu *vcpu, u16 port, bool in, int size,
 
 	if (!irq)
 		return false;
-	if (vmon_irq_chip(vcpu->vm) &&
+	/* The split irqchip leaves the PIC ports to userspace. */
+	if (vmon_irq_chip(vcpu->vm) && irq->pic &&
 	    vmon_pic_pio(irq->pic, port, in, size, data))
 		return true;
 	if (vmon_pit_pio(vcpu->vm, port, in, size, data))
@@ -46,7 +47,8 @@ bool vmon_kernel_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool write, int len,
 		/* The LAPIC page first: it may be moved over anything. */
 		if (vcpu->lapic && vmon_lapic_mmio(vcpu, gpa, write, data, len))
 			return true;
-		if (vmon_ioapic_mmio(irq->ioapic, gpa, write, len, data))
+		if (irq->ioapic &&
+		    vmon_ioapic_mmio(irq->ioapic, gpa, write, len, data))
 			return true;
 	}
 	return write && vmon_ioeventfd_write(irq, false, gpa, len, data);

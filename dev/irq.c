@@ -114,7 +114,19 @@ static u32 vmon_route_first(const struct vmon_irq_routing *rt, u32 gsi)
 	return lo;
 }
 
-static int vmon_route_from_user(struct vmon_irq_route *r,
+/* KVM_X2APIC_API_USE_32BIT_IDS: bits 31:8 of address_hi are dest 31:8. */
+static bool vmon_x2apic_format(struct vmon_vm *vm)
+{
+	return READ_ONCE(vm->x2apic_api) & KVM_X2APIC_API_USE_32BIT_IDS;
+}
+
+/* As KVM: with 32-bit ids, address_hi's low byte must be 0. */
+static bool vmon_msi_invalid(struct vmon_vm *vm, u32 address_hi)
+{
+	return vmon_x2apic_format(vm) && (address_hi & 0xff);
+}
+
+static int vmon_route_from_user(struct vmon_irq *irq, struct vmon_irq_route *r,
 				const struct kvm_irq_routing_entry *ue)
 {
 	if (ue->gsi >= VMON_MAX_IRQ_ROUTES)
@@ -123,7 +135,8 @@ static int vmon_route_from_user(struct vmon_irq_route *r,
 	r->type = ue->type;
 	switch (ue->type) {
 	case KVM_IRQ_ROUTING_IRQCHIP:
-		if (ue->flags)
+		/* The split irqchip has no PIC or IOAPIC to route to. */
+		if (ue->flags || irq->split)
 			return -EINVAL;
 		r->irqchip.chip = ue->u.irqchip.irqchip;
 		r->irqchip.pin = ue->u.irqchip.pin;
@@ -139,6 +152,8 @@ static int vmon_route_from_user(struct vmon_irq_route *r,
 	case KVM_IRQ_ROUTING_MSI:
 		/* A device id means nothing to an x86 APIC: accepted. */
 		if (ue->flags & ~KVM_MSI_VALID_DEVID)
+			return -EINVAL;
+		if (vmon_msi_invalid(irq->vm, ue->u.msi.address_hi))
 			return -EINVAL;
 		r->msi.address_lo = ue->u.msi.address_lo;
 		r->msi.address_hi = ue->u.msi.address_hi;
@@ -170,7 +185,8 @@ static bool vmon_routing_valid(const struct vmon_irq_routing *rt)
 }
 
 static struct vmon_irq_routing *
-vmon_routing_build(const struct kvm_irq_routing_entry *ue, u32 nr, int *err)
+vmon_routing_build(struct vmon_irq *irq, const struct kvm_irq_routing_entry *ue,
+		   u32 nr, int *err)
 {
 	struct vmon_irq_routing *rt;
 	u32 i;
@@ -182,7 +198,7 @@ vmon_routing_build(const struct kvm_irq_routing_entry *ue, u32 nr, int *err)
 	}
 	rt->nr = nr;
 	for (i = 0; i < nr; i++) {
-		*err = vmon_route_from_user(&rt->e[i], &ue[i]);
+		*err = vmon_route_from_user(irq, &rt->e[i], &ue[i]);
 		if (*err)
 			goto fail;
 	}
@@ -212,7 +228,7 @@ static void vmon_routing_publish(struct vmon_irq *irq,
 }
 
 /* KVM's default: GSI 0-15 to the PICs and IOAPIC pins, 16-23 IOAPIC. */
-static struct vmon_irq_routing *vmon_routing_default(void)
+static struct vmon_irq_routing *vmon_routing_default(struct vmon_irq *irq)
 {
 	struct kvm_irq_routing_entry *ue;
 	struct vmon_irq_routing *rt;
@@ -236,7 +252,7 @@ static struct vmon_irq_routing *vmon_routing_default(void)
 						    KVM_IRQCHIP_PIC_SLAVE;
 		ue[n++].u.irqchip.pin = gsi % 8;
 	}
-	rt = vmon_routing_build(ue, n, &err);
+	rt = vmon_routing_build(irq, ue, n, &err);
 	kfree(ue);
 	return rt;
 }
@@ -260,7 +276,7 @@ long vmon_vm_set_gsi_routing(struct vmon_vm *vm, unsigned long arg)
 		if (IS_ERR(ue))
 			return PTR_ERR(ue);
 	}
-	rt = vmon_routing_build(ue, hdr.nr, &r);
+	rt = vmon_routing_build(irq, ue, hdr.nr, &r);
 	kvfree(ue);
 	if (!rt)
 		return r;
@@ -271,9 +287,11 @@ long vmon_vm_set_gsi_routing(struct vmon_vm *vm, unsigned long arg)
 /* ---------------------------------------------------------------- */
 /* Sending                                                           */
 
-static int vmon_msi_send(struct vmon_vm *vm, u32 address_lo, u32 data)
+/* An MSI's address and data as an APIC-bus message (KVM's kvm_set_msi_irq). */
+static void vmon_msi_decode(struct vmon_vm *vm, u32 address_lo, u32 address_hi,
+			    u32 data, struct vmon_apic_irq *msg)
 {
-	struct vmon_apic_irq msg = {
+	*msg = (struct vmon_apic_irq) {
 		.dest_id = FIELD_GET(MSI_ADDR_DEST_ID, address_lo),
 		.dest_logical = address_lo & MSI_ADDR_DEST_LOGICAL,
 		.shorthand = 0,		/* no shorthand */
@@ -283,6 +301,9 @@ static int vmon_msi_send(struct vmon_vm *vm, u32 address_lo, u32 data)
 		.level_assert = true,
 		.trig_level = data & MSI_DATA_LEVEL,
 	};
+	/* KVM_X2APIC_API_USE_32BIT_IDS: address_hi 31:8 is dest 31:8. */
+	if (vmon_x2apic_format(vm))
+		msg->dest_id |= address_hi & 0xffffff00;
 
 	/*
 	 * The redirection hint asks for lowest-priority arbitration among
@@ -290,8 +311,16 @@ static int vmon_msi_send(struct vmon_vm *vm, u32 address_lo, u32 data)
 	 * does, to one of them.
 	 */
 	if ((address_lo & MSI_ADDR_REDIR_HINT) &&
-	    msg.delivery_mode == APIC_DM_FIXED)
-		msg.delivery_mode = APIC_DM_LOWEST;
+	    msg->delivery_mode == APIC_DM_FIXED)
+		msg->delivery_mode = APIC_DM_LOWEST;
+}
+
+static int vmon_msi_send(struct vmon_vm *vm, u32 address_lo, u32 address_hi,
+			 u32 data)
+{
+	struct vmon_apic_irq msg;
+
+	vmon_msi_decode(vm, address_lo, address_hi, data, &msg);
 	return vmon_apic_deliver(vm, NULL, &msg);
 }
 
@@ -299,10 +328,14 @@ static int vmon_route_set(struct vmon_irq *irq,
 			  const struct vmon_irq_route *r, int src, int level)
 {
 	if (r->type == KVM_IRQ_ROUTING_MSI) {
+		/* KVM: such a route (32-bit ids enabled later) is ignored. */
+		if (vmon_msi_invalid(irq->vm, r->msi.address_hi))
+			return -1;
 		/* An MSI is an edge: nothing to do when the line falls. */
 		if (!level)
 			return -1;
-		return vmon_msi_send(irq->vm, r->msi.address_lo, r->msi.data);
+		return vmon_msi_send(irq->vm, r->msi.address_lo,
+				     r->msi.address_hi, r->msi.data);
 	}
 	switch (r->irqchip.chip) {
 	case KVM_IRQCHIP_PIC_MASTER:
@@ -360,6 +393,36 @@ bool vmon_irq_gsi_has_ioapic_pin(struct vmon_irq *irq, u32 gsi, u32 pin)
 	return found;
 }
 
+bool vmon_irq_split_eoi_exit(struct vmon_irq *irq, struct vmon_vcpu *vcpu,
+			     u8 vector)
+{
+	const struct vmon_irq_routing *rt;
+	struct vmon_apic_irq msg;
+	bool found = false;
+	u32 i;
+
+	/*
+	 * KVM rescans these routes into a per-vCPU bitmap whenever the
+	 * routing or an APIC's addressing changes; asking them at the EOI
+	 * gives the same answer. Sorted by GSI: the reserved ones come first.
+	 */
+	rcu_read_lock();
+	rt = rcu_dereference(irq->routing);
+	for (i = 0; i < rt->nr && rt->e[i].gsi < irq->nr_reserved_ioapic_pins &&
+	     !found; i++) {
+		const struct vmon_irq_route *e = &rt->e[i];
+
+		if (e->type != KVM_IRQ_ROUTING_MSI)
+			continue;
+		vmon_msi_decode(irq->vm, e->msi.address_lo, e->msi.address_hi,
+				e->msi.data, &msg);
+		found = msg.trig_level && msg.vector == vector &&
+			vmon_lapic_msg_matches(vcpu, &msg);
+	}
+	rcu_read_unlock();
+	return found;
+}
+
 static long vmon_irq_line(struct vmon_vm *vm, unsigned long arg, bool status)
 {
 	struct kvm_irq_level __user *uirq = (void __user *)arg;
@@ -395,8 +458,10 @@ long vmon_vm_signal_msi(struct vmon_vm *vm, unsigned long arg)
 		return -EFAULT;
 	if (!vmon_irq_chip(vm) || (msi.flags & ~KVM_MSI_VALID_DEVID))
 		return -EINVAL;
+	if (vmon_msi_invalid(vm, msi.address_hi))
+		return -EINVAL;
 	/* As KVM: the delivery count, 0 if coalesced, -1 if no target. */
-	return vmon_msi_send(vm, msi.address_lo, msi.data);
+	return vmon_msi_send(vm, msi.address_lo, msi.address_hi, msi.data);
 }
 
 /* ---------------------------------------------------------------- */
@@ -415,7 +480,7 @@ long vmon_vm_create_irqchip(struct vmon_vm *vm, unsigned long arg)
 	irq = vmon_irq_get(vm);
 	if (!irq)
 		return -ENOMEM;
-	rt = vmon_routing_default();
+	rt = vmon_routing_default(irq);
 	irq->pic = vmon_pic_create(vm);
 	irq->ioapic = vmon_ioapic_create(vm);
 	if (!rt || !irq->pic || !irq->ioapic) {
@@ -434,6 +499,41 @@ long vmon_vm_create_irqchip(struct vmon_vm *vm, unsigned long arg)
 	return 0;
 }
 
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP), vm->lock held: the LAPICs only,
+ * with an empty routing table (KVM's order of checks and errnos).
+ */
+long vmon_vm_enable_split_irqchip(struct vmon_vm *vm, u64 nr_reserved)
+{
+	struct vmon_irq_routing *rt;
+	struct vmon_irq *irq;
+
+	lockdep_assert_held(&vm->lock);
+	if (nr_reserved > VMON_MAX_IRQ_ROUTES)
+		return -EINVAL;
+	if (vmon_irq_chip(vm) || vm->nr_vcpus)
+		return -EEXIST;
+	irq = vmon_irq_get(vm);
+	if (!irq)
+		return -ENOMEM;
+	rt = kvzalloc(sizeof(*rt), GFP_KERNEL_ACCOUNT);
+	if (!rt)
+		return -ENOMEM;
+	irq->split = true;
+	irq->nr_reserved_ioapic_pins = nr_reserved;
+	rcu_assign_pointer(irq->routing, rt);
+	/* The routing and mode are visible before anyone may use them. */
+	smp_store_release(&irq->in_kernel, true);
+	return 0;
+}
+
+bool vmon_irqchip_split(struct vmon_vm *vm)
+{
+	struct vmon_irq *irq = vmon_irq_chip(vm);
+
+	return irq && irq->split;
+}
+
 /* KVM_GET_IRQCHIP / KVM_SET_IRQCHIP: one chip's state, by chip_id. */
 static long vmon_vm_irqchip_state(struct vmon_vm *vm, unsigned long arg,
 				  bool set)
@@ -445,7 +545,8 @@ static long vmon_vm_irqchip_state(struct vmon_vm *vm, unsigned long arg,
 	chip = memdup_user((void __user *)arg, sizeof(*chip));
 	if (IS_ERR(chip))
 		return PTR_ERR(chip);
-	if (!irq) {
+	/* Only the full in-kernel irqchip has a PIC and an IOAPIC. */
+	if (!irq || irq->split) {
 		r = -ENXIO;
 		goto out;
 	}

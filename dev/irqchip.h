@@ -83,6 +83,13 @@ struct vmon_irq {
 	struct vmon_vm *vm;				/* (o) */
 	struct mutex lock;
 	bool in_kernel;					/* (l) write (release), (a) */
+	/*
+	 * KVM_CAP_SPLIT_IRQCHIP: LAPICs in the kernel, PIC and IOAPIC in
+	 * userspace (@pic and @ioapic stay NULL); the IOAPIC's pins are MSI
+	 * routes on GSIs below @nr_reserved_ioapic_pins.
+	 */
+	bool split;					/* (o) once in_kernel */
+	u32 nr_reserved_ioapic_pins;			/* (o) once in_kernel */
 	struct vmon_pic *pic;				/* (o) once in_kernel */
 	struct vmon_ioapic *ioapic;			/* (o) once in_kernel */
 	/* KVM_CREATE_PIT2, with or without irqchip; (l) write (release). */
@@ -110,6 +117,18 @@ struct vmon_irq *vmon_irq_get_locked(struct vmon_vm *vm);
 int vmon_irq_set(struct vmon_irq *irq, u32 gsi, int src, int level);
 
 bool vmon_irq_gsi_has_ioapic_pin(struct vmon_irq *irq, u32 gsi, u32 pin);
+/*
+ * Split irqchip, vCPU side: does the EOI of @vector on @vcpu go to the
+ * userspace IOAPIC (KVM_EXIT_IOAPIC_EOI)? KVM's ioapic-scan rule: a
+ * level-triggered MSI route on a reserved GSI with that vector that
+ * addresses @vcpu.
+ */
+bool vmon_irq_split_eoi_exit(struct vmon_irq *irq, struct vmon_vcpu *vcpu,
+			     u8 vector);
+
+/* lapic.c: does @msg (no shorthand, from no LAPIC) address @vcpu? */
+bool vmon_lapic_msg_matches(struct vmon_vcpu *vcpu,
+			    const struct vmon_apic_irq *msg);
 
 /* irqfd.c */
 void vmon_irqfd_release_all(struct vmon_irq *irq);

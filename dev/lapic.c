@@ -10,6 +10,7 @@
 #include <linux/uaccess.h>
 #include "irqchip.h"
 #include "lapic.h"
+#include "irqchip.h"
 
 #define LAPIC_MMIO_SIZE		0x1000
 #define LAPIC_VERSION		0x14	/* integrated xAPIC, as KVM */
@@ -213,12 +214,33 @@ static int lapic_accept(struct vmon_lapic *apic,
 /* ---------------------------------------------------------------- */
 /* Destinations                                                      */
 
-static bool lapic_match_physical(struct vmon_lapic *apic,
-				 const struct vmon_apic_irq *irq)
+/*
+ * Is @irq a broadcast for @apic? An IPI's broadcast id is its sender's
+ * (0xff from an xAPIC, 0xffffffff from an x2APIC). A message from no
+ * LAPIC (IOAPIC, MSI) follows KVM: the target's mode picks the id, and
+ * 0xff also reaches x2APIC-mode targets (KVM's broadcast quirk) unless
+ * KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK, with which 0xff is cluster 0,
+ * APICs 0-7, or the physical ID 0xff.
+ */
+static bool lapic_is_broadcast(struct vmon_lapic *apic,
+			       const struct vmon_apic_irq *irq, bool ipi)
 {
-	u32 bcast = irq->x2apic_dest ? X2APIC_BROADCAST : XAPIC_BROADCAST;
+	bool x2 = lapic_x2apic_mode(apic);
 
-	if (irq->dest_id == bcast)
+	if (ipi)
+		return irq->dest_id == (irq->x2apic_dest ? X2APIC_BROADCAST :
+							    XAPIC_BROADCAST);
+	if (x2 && irq->dest_id == XAPIC_BROADCAST &&
+	    !(READ_ONCE(apic->vcpu->vm->x2apic_api) &
+	      KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK))
+		return true;
+	return irq->dest_id == (x2 ? X2APIC_BROADCAST : XAPIC_BROADCAST);
+}
+
+static bool lapic_match_physical(struct vmon_lapic *apic,
+				 const struct vmon_apic_irq *irq, bool ipi)
+{
+	if (lapic_is_broadcast(apic, irq, ipi))
 		return true;
 	/*
 	 * An x2APIC ID that does not fit 8 bits still reaches an APIC in
@@ -231,12 +253,11 @@ static bool lapic_match_physical(struct vmon_lapic *apic,
 }
 
 static bool lapic_match_logical(struct vmon_lapic *apic,
-				const struct vmon_apic_irq *irq)
+				const struct vmon_apic_irq *irq, bool ipi)
 {
-	u32 bcast = irq->x2apic_dest ? X2APIC_BROADCAST : XAPIC_BROADCAST;
 	u32 mda = irq->dest_id, ldr = lapic_get(apic, APIC_LDR);
 
-	if (mda == bcast)
+	if (lapic_is_broadcast(apic, irq, ipi))
 		return true;
 	if (lapic_x2apic_mode(apic))
 		return (ldr >> 16) == (mda >> 16) && (ldr & mda & 0xffff);
@@ -257,8 +278,9 @@ static bool lapic_match(struct vmon_lapic *apic, struct vmon_lapic *src,
 {
 	switch (irq->shorthand) {
 	case 0:
-		return irq->dest_logical ? lapic_match_logical(apic, irq) :
-					   lapic_match_physical(apic, irq);
+		return irq->dest_logical ?
+		       lapic_match_logical(apic, irq, src) :
+		       lapic_match_physical(apic, irq, src);
 	case APIC_DEST_SELF:
 		return apic == src;
 	case APIC_DEST_ALLINC:
@@ -268,6 +290,14 @@ static bool lapic_match(struct vmon_lapic *apic, struct vmon_lapic *src,
 	default:
 		return false;
 	}
+}
+
+bool vmon_lapic_msg_matches(struct vmon_vcpu *vcpu,
+			    const struct vmon_apic_irq *msg)
+{
+	struct vmon_lapic *apic = to_lapic(vcpu);
+
+	return apic && lapic_match(apic, NULL, msg);
 }
 
 int vmon_apic_deliver(struct vmon_vm *vm, struct vmon_vcpu *src,
@@ -350,6 +380,23 @@ static bool lapic_reg_exists(struct vmon_lapic *apic, u32 off)
 	}
 }
 
+/*
+ * KVM_TPR_ACCESS_REPORTING: an access to the TPR register (xAPIC page or
+ * x2APIC MSR, also KVM_GET/SET_MSRS; not CR8) exits with
+ * KVM_EXIT_TPR_ACCESS before the next entry, with the RIP of the
+ * accessing instruction, as in KVM. The instruction completes first.
+ */
+static void lapic_report_tpr_access(struct vmon_lapic *apic, bool write)
+{
+	struct vmon_vcpu *vcpu = apic->vcpu;
+
+	if (!vcpu->tpr_access.enabled)
+		return;
+	vcpu->tpr_access.rip = apic->access_rip;
+	vcpu->tpr_access.is_write = write;
+	set_bit(VMON_REQ_TPR_ACCESS, &vcpu->requests);
+}
+
 /* One 32-bit register; -EINVAL if it cannot be read in this mode. */
 static int lapic_reg_read(struct vmon_lapic *apic, u32 off, u32 *val)
 {
@@ -364,6 +411,10 @@ static int lapic_reg_read(struct vmon_lapic *apic, u32 off, u32 *val)
 	case APIC_TMCCT:
 		*val = vmon_lapic_timer_read_tmcct(apic);
 		break;
+	case APIC_TASKPRI:
+		lapic_report_tpr_access(apic, false);
+		*val = lapic_get(apic, off);
+		break;
 	default:
 		*val = lapic_get(apic, off);
 		break;
@@ -373,6 +424,7 @@ static int lapic_reg_read(struct vmon_lapic *apic, u32 off, u32 *val)
 
 static void lapic_eoi(struct vmon_lapic *apic)
 {
+	struct vmon_irq *irq = vmon_irq_chip(apic->vcpu->vm);
 	int vec = lapic_highest_vec(apic, APIC_ISR);
 
 	/* Guests EOI without a vector in service, e.g. Linux's timer check. */
@@ -380,11 +432,23 @@ static void lapic_eoi(struct vmon_lapic *apic)
 		return;
 	__clear_bit(vec & 31, lapic_vec_word(apic, APIC_ISR, vec));
 	lapic_update_ppr(apic);
-	/* Only level-triggered vectors have an IOAPIC pin waiting for it. */
-	if (lapic_test_vec(apic, APIC_TMR, vec))
+	/*
+	 * Split irqchip: the IOAPIC is userspace's, told by an exit before
+	 * the next entry (KVM_EXIT_IOAPIC_EOI) when a level-triggered MSI
+	 * route of its pins has this vector; the TMR does not matter, as
+	 * in KVM.
+	 */
+	if (irq && irq->split) {
+		if (vmon_irq_split_eoi_exit(irq, apic->vcpu, vec)) {
+			apic->vcpu->ioapic_eoi_vector = vec;
+			set_bit(VMON_REQ_IOAPIC_EOI, &apic->vcpu->requests);
+		}
+	} else if (lapic_test_vec(apic, APIC_TMR, vec)) {
+		/* Only level-triggered vectors have a pin waiting for it. */
 		vmon_ioapic_eoi(apic->vcpu->vm, vec);
-	else
+	} else {
 		vmon_ioapic_eoi_edge(apic->vcpu->vm, vec);
+	}
 	lapic_request_event(apic, false);
 }
 
@@ -475,6 +539,7 @@ static int lapic_reg_write(struct vmon_lapic *apic, u32 off, u32 val)
 		lapic_set(apic, APIC_ID, val & 0xff000000);
 		break;
 	case APIC_TASKPRI:
+		lapic_report_tpr_access(apic, true);
 		lapic_set(apic, APIC_TASKPRI, val & 0xff);
 		if (lapic_update_ppr(apic))
 			lapic_request_event(apic, false);
@@ -555,6 +620,7 @@ bool vmon_lapic_mmio(struct vmon_vcpu *vcpu, u64 gpa, bool write,
 	base = apic->base & ~0xfffULL;
 	if (gpa < base || gpa >= base + LAPIC_MMIO_SIZE)
 		return false;
+	apic->access_rip = vcpu->mmio.insn_rip;
 	/*
 	 * Disabled or in x2APIC mode, the page still swallows accesses:
 	 * writes are dropped, reads return all ones. That is KVM's default
@@ -615,6 +681,7 @@ enum vmon_msr_result vmon_lapic_get_msr(struct vmon_vcpu *vcpu, u32 index,
 	/* Outside x2APIC mode the MSRs #GP, for userspace too (as KVM). */
 	if (!lapic_x2apic_mode(apic))
 		return VMON_MSR_FAULT;
+	apic->access_rip = vcpu->rip;
 	if (off == APIC_ICR) {
 		*data = lapic_get(apic, APIC_ICR) |
 			(u64)lapic_get(apic, APIC_ICR2) << 32;
@@ -642,6 +709,7 @@ enum vmon_msr_result vmon_lapic_set_msr(struct vmon_vcpu *vcpu, u32 index,
 		return VMON_MSR_UNHANDLED;
 	if (!lapic_x2apic_mode(apic))
 		return VMON_MSR_FAULT;
+	apic->access_rip = vcpu->rip;
 	if (off == APIC_ICR) {
 		if (data & X2APIC_ICR_RESERVED)
 			return VMON_MSR_FAULT;
@@ -904,6 +972,12 @@ void vmon_lapic_reset(struct vmon_vcpu *vcpu, bool init)
 /* ---------------------------------------------------------------- */
 /* KVM_GET_LAPIC / KVM_SET_LAPIC                                     */
 
+/* KVM_X2APIC_API_USE_32BIT_IDS: x2APIC IDs travel as they are. */
+static bool lapic_x2apic_format(struct vmon_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->vm->x2apic_api) & KVM_X2APIC_API_USE_32BIT_IDS;
+}
+
 long vmon_vcpu_get_lapic(struct vmon_vcpu *vcpu, unsigned long arg)
 {
 	struct vmon_lapic *apic = to_lapic(vcpu);
@@ -918,12 +992,19 @@ long vmon_vcpu_get_lapic(struct vmon_vcpu *vcpu, unsigned long arg)
 	memcpy(s->regs, apic->regs, sizeof(s->regs));
 	*(u32 *)(s->regs + APIC_TMCCT) = vmon_lapic_timer_read_tmcct(apic);
 	/*
-	 * Without KVM_CAP_X2APIC_API, KVM reports an x2APIC ID in the xAPIC
-	 * ID register's position (bits 31:24); userspace expects that.
+	 * Without KVM_X2APIC_API_USE_32BIT_IDS, KVM reports an x2APIC ID in
+	 * the xAPIC ID register's position (bits 31:24); with it, the 32-bit
+	 * ID as it is, which must be the vCPU id (KVM's check, on GET too).
 	 */
-	if (lapic_x2apic_mode(apic))
-		*(u32 *)(s->regs + APIC_ID) <<= 24;
-	if (copy_to_user((void __user *)arg, s, sizeof(*s)))
+	if (lapic_x2apic_mode(apic)) {
+		u32 *id = (u32 *)(s->regs + APIC_ID);
+
+		if (!lapic_x2apic_format(vcpu))
+			*id <<= 24;
+		else if (*id != vcpu->vcpu_id)
+			r = -EINVAL;
+	}
+	if (!r && copy_to_user((void __user *)arg, s, sizeof(*s)))
 		r = -EFAULT;
 	kfree(s);
 	return r;
@@ -941,13 +1022,18 @@ long vmon_vcpu_set_lapic(struct vmon_vcpu *vcpu, unsigned long arg)
 	if (IS_ERR(s))
 		return PTR_ERR(s);
 
-	vmon_lapic_timer_cancel(apic);
 	if (lapic_x2apic_mode(apic)) {
 		u32 *id = (u32 *)(s->regs + APIC_ID);
 
-		*id >>= 24;
+		if (!lapic_x2apic_format(vcpu)) {
+			*id >>= 24;
+		} else if (*id != vcpu->vcpu_id) {
+			kfree(s);
+			return -EINVAL;
+		}
 		*(u32 *)(s->regs + APIC_LDR) = lapic_x2apic_ldr(*id);
 	}
+	vmon_lapic_timer_cancel(apic);
 	/*
 	 * Sources may set IRR bits concurrently; one landing during the
 	 * copy may be lost, as if it had arrived before the state was set.
@@ -982,4 +1068,21 @@ long vmon_vcpu_set_vapic_addr(struct vmon_vcpu *vcpu, unsigned long arg)
 	if (copy_from_user(&va, (void __user *)arg, sizeof(va)))
 		return -EFAULT;
 	return va.vapic_addr ? -EINVAL : 0;
+}
+
+/* KVM_TPR_ACCESS_REPORTING: as KVM 6.1, a flag; flags must be 0. */
+long vmon_vcpu_tpr_access_reporting(struct vmon_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_tpr_access_ctl __user *uac = (void __user *)arg;
+	struct kvm_tpr_access_ctl tac;
+
+	if (copy_from_user(&tac, uac, sizeof(tac)))
+		return -EFAULT;
+	if (tac.flags)
+		return -EINVAL;
+	vcpu->tpr_access.enabled = !!tac.enabled;
+	/* KVM copies the structure back, unchanged. */
+	if (copy_to_user(uac, &tac, sizeof(tac)))
+		return -EFAULT;
+	return 0;
 }

@@ -39,6 +39,8 @@ struct vmon_lapic {
 	u64 base;
 	/* Errors since the last ESR write (bits as in the ESR). (a) */
 	unsigned long esr_pending;
+	/* (v) RIP of the instruction whose access is being served. */
+	u64 access_rip;
 
 	struct {
 		struct hrtimer hrtimer;

@@ -175,7 +175,7 @@ bool vmon_pic_has_irq(struct vmon_vm *vm)
 {
 	struct vmon_irq *irq = vmon_irq_chip(vm);
 
-	return irq && READ_ONCE(irq->pic->output);
+	return irq && irq->pic && READ_ONCE(irq->pic->output);
 }
 
 int vmon_pic_read_irq(struct vmon_vm *vm)
@@ -186,7 +186,7 @@ int vmon_pic_read_irq(struct vmon_vm *vm)
 	unsigned long flags;
 	int ir, ir2, vector;
 
-	if (!irq)
+	if (!irq || !irq->pic)
 		return -1;
 	pic = irq->pic;
 	m = &pic->chip[PIC_MASTER];
