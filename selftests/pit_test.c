@@ -298,18 +298,27 @@ static void pit2_program(u8 mode, u16 count)
 	outb(0x42, count >> 8);
 }
 
+/* Gate low, program counter 2, gate high: report OUT and whether it moved. */
+static void gated_start_sync(u8 mode)
+{
+	u8 out;
+	u32 n;
+
+	outb(0x61, 0x00);
+	pit2_program(mode, 0xffff);
+	outb(0x61, 0x01);
+	out = (inb(0x61) >> 5) & 1;
+	n = poll_out_change(out);
+	GUEST_SYNC2(out, n < POLL_CAP);
+}
+
 static void guest_counter2(void)
 {
-	u8 out0, out1;
+	u8 out0;
 	u32 n;
 
 	/* Mode 0, 55 ms: OUT starts low and rises. */
-	outb(0x61, 0x00);
-	pit2_program(0, 0xffff);
-	outb(0x61, 0x01);
-	out0 = (inb(0x61) >> 5) & 1;
-	n = poll_out_change(out0);
-	GUEST_SYNC2(out0, n < POLL_CAP);
+	gated_start_sync(0);
 	/* Mode 3: the square wave shows both levels, twice. */
 	pit2_program(3, 0xffff);
 	out0 = (inb(0x61) >> 5) & 1;
@@ -317,12 +326,7 @@ static void guest_counter2(void)
 	n += poll_out_change(!out0);
 	GUEST_SYNC(n < 2 * POLL_CAP);
 	/* Mode 1: the gate's rising edge starts the count. */
-	outb(0x61, 0x00);
-	pit2_program(1, 0xffff);
-	outb(0x61, 0x01);
-	out1 = (inb(0x61) >> 5) & 1;
-	n = poll_out_change(out1);
-	GUEST_SYNC2(out1, n < POLL_CAP);
+	gated_start_sync(1);
 }
 
 TEST(counter2_modes_through_port_61)
